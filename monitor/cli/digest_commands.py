@@ -1,0 +1,7 @@
+"""`vigia` digest commands."""
+
+from __future__ import annotations
+
+import click
+
+COMMANDS: list[click.Command] = []

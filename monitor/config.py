@@ -1,0 +1,368 @@
+"""Typed, validated configuration from config.toml; secrets only by environment variable name.
+
+Every error names the file, the key path and what was expected, because the person reading it
+is a community manager editing a TOML file, not a Python developer reading a traceback.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import os
+import re
+import tomllib
+import datetime as dt
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlparse
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from monitor.keywords import KeywordSet
+
+log = logging.getLogger(__name__)
+
+DEFAULT_CONFIG = Path("config.toml")
+ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+
+
+class ConfigError(Exception):
+    """A configuration problem, already phrased for the person who edits the file."""
+
+
+def _env_name(value: str) -> str:
+    if not ENV_NAME.match(value):
+        raise ValueError(
+            "an environment variable NAME such as SLACK_BOT_TOKEN (secrets never go in config.toml)"
+        )
+    return value
+
+
+def _timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"an IANA time zone such as Europe/Madrid, got {value!r}") from exc
+    return value
+
+
+EnvName = Annotated[str, AfterValidator(_env_name)]
+TimeZone = Annotated[str, AfterValidator(_timezone)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def is_loopback_or_https(url: str) -> bool:
+    """Credentials may only travel over TLS or stay on this machine."""
+    parsed = urlparse(url)
+    if parsed.scheme == "https":
+        return True
+    host = parsed.hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class SourceSettings(Strict):
+    enabled: bool = False
+    interval_minutes: float = Field(default=5.0, gt=0, le=24 * 60)
+    api_base: str | None = None
+
+    @field_validator("api_base")
+    @classmethod
+    def _check_base(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if urlparse(value).scheme not in ("http", "https"):
+            raise ValueError(f"an http(s) URL, got {value!r}")
+        if not is_loopback_or_https(value):
+            log.warning(
+                "api_base %s is neither https nor loopback: credentials would travel in clear text",
+                value,
+            )
+        return value.rstrip("/")
+
+    def credential_envs(self) -> dict[str, str]:
+        """Map of config key -> environment variable name this source needs."""
+        return {
+            name: getattr(self, name)
+            for name in type(self).model_fields
+            if name.endswith("_env") and getattr(self, name)
+        }
+
+
+class TwitterSettings(SourceSettings):
+    bearer_token_env: EnvName = "X_BEARER_TOKEN"
+    page_budget: int = Field(default=5, ge=1, le=100)
+    max_results: int = Field(default=100, ge=10, le=100)
+    exclude_retweets: bool = True
+    monthly_read_budget: int = Field(default=100_000, ge=0)
+    cost_per_read_usd: float = Field(default=0.005, ge=0)
+
+
+class RedditSettings(SourceSettings):
+    client_id_env: EnvName = "REDDIT_CLIENT_ID"
+    client_secret_env: EnvName = "REDDIT_CLIENT_SECRET"
+    user_agent: str = "python:vigia:0.1.0 (by /u/your_reddit_user)"
+    auth_base: str | None = None  # praw's reddit_url (login host); only for proxies and sandbox
+    subreddits: list[str] = Field(default_factory=lambda: ["all"])
+    comment_subreddits: list[str] = Field(default_factory=list)
+    queries_per_minute: int = Field(default=90, ge=1, le=100)
+
+    @field_validator("user_agent")
+    @classmethod
+    def _check_user_agent(cls, value: str) -> str:
+        if not re.match(r"^[^:\s]+:[^:\s]+:[^:\s]+ \(by /u/[A-Za-z0-9_-]+\)$", value):
+            raise ValueError(
+                "Reddit's user agent form 'platform:app-id:version (by /u/username)', "
+                f"got {value!r}"
+            )
+        return value
+
+
+class FacebookSettings(SourceSettings):
+    page_token_env: EnvName = "FB_PAGE_TOKEN"
+    api_version: str = Field(default="v21.0", pattern=r"^v\d+\.\d+$")
+    include_tagged: bool = True
+    include_visitor_posts: bool = True
+
+
+class SourcesSettings(Strict):
+    twitter: TwitterSettings = Field(default_factory=TwitterSettings)
+    reddit: RedditSettings = Field(default_factory=RedditSettings)
+    facebook: FacebookSettings = Field(default_factory=FacebookSettings)
+
+    def items(self) -> list[tuple[str, SourceSettings]]:
+        return [(name, getattr(self, name)) for name in type(self).model_fields]
+
+
+class DatabaseSettings(Strict):
+    url: str = "sqlite:///vigia.db"
+
+    @field_validator("url")
+    @classmethod
+    def _check_url(cls, value: str) -> str:
+        if not value.startswith(("sqlite:", "postgresql")):
+            raise ValueError(
+                "a SQLAlchemy URL: sqlite:///path.db or postgresql+psycopg://user@host/db"
+            )
+        return value
+
+
+class SentimentSettings(Strict):
+    model: str = "bundled"  # "bundled", a Hugging Face hub id, or a local directory
+    backend: Literal["torch", "onnx"] = "torch"
+    device: str = "auto"  # auto | cpu | cuda
+    batch_size: int = Field(default=32, ge=1, le=1024)
+    max_length: int = Field(default=128, ge=8, le=512)
+
+
+class SlackSettings(Strict):
+    token_env: EnvName = "SLACK_BOT_TOKEN"
+    app_token_env: EnvName = "SLACK_APP_TOKEN"  # Socket Mode (xapp-...) for the buttons
+    api_base: str | None = None
+    ops_channel: str = "#vigia-ops"
+    socket_mode: bool = True
+
+    @field_validator("api_base")
+    @classmethod
+    def _check_base(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not is_loopback_or_https(value):
+            log.warning("slack.api_base %s is neither https nor loopback", value)
+        return value.rstrip("/") + "/"
+
+
+class BusinessHours(Strict):
+    days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = Field(
+        default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"]
+    )
+    start: dt.time = dt.time(9, 0)
+    end: dt.time = dt.time(19, 0)
+    sla_clock: Literal["always", "business_hours"] = "always"
+
+    @model_validator(mode="after")
+    def _check_span(self) -> BusinessHours:
+        if self.end <= self.start:
+            raise ValueError("business hours 'end' must be after 'start'")
+        return self
+
+
+class CrisisSettings(Strict):
+    enabled: bool = True
+    window_minutes: int = Field(default=60, ge=5)
+    baseline_days: int = Field(default=14, ge=1, le=90)
+    ratio: float = Field(default=4.0, gt=1)
+    min_count: int = Field(default=10, ge=1)
+    cooldown_minutes: int = Field(default=180, ge=0)
+
+
+class EscalationSettings(Strict):
+    threshold: float = Field(default=0.6, ge=0, le=1)
+    grace_minutes: int = Field(default=10, ge=0)
+    sla_minutes: int = Field(default=120, ge=1)
+    oncall_group: str | None = None  # Slack user group id (S0123...) paged at the SLA
+    high_priority_reach: int = Field(default=10_000, ge=0)
+    high_priority_engagement: int = Field(default=50, ge=0)
+    severity_words: dict[str, list[str]] = Field(default_factory=dict)  # extra words per lang
+    business_hours: BusinessHours = Field(default_factory=BusinessHours)
+    crisis: CrisisSettings = Field(default_factory=CrisisSettings)
+
+
+class DigestSettings(Strict):
+    enabled: bool = True
+    day: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "mon"
+    time: dt.time = dt.time(9, 0)
+    reports_dir: str = "reports"
+
+
+class BrandAccountsSettings(Strict):
+    twitter: list[str] = Field(default_factory=list)  # handles without @
+    twitter_ids: list[str] = Field(default_factory=list)  # numeric ids, when known
+    reddit: list[str] = Field(default_factory=list)  # usernames without /u/
+    facebook: list[str] = Field(default_factory=list)  # Page ids the brand manages
+
+
+class BrandSettings(Strict):
+    name: str = Field(min_length=1)
+    timezone: TimeZone = "UTC"
+    languages: list[str] = Field(default_factory=lambda: ["es", "en", "pt"], min_length=1)
+    slack_channel: str = "#vigia-alerts"
+    marketing_channel: str | None = None
+    private_channel: str = ""  # e.g. "DM or hola@tienda.example": offered in every script
+    accounts: BrandAccountsSettings = Field(default_factory=BrandAccountsSettings)
+    keywords: KeywordSet
+    escalation: EscalationSettings = Field(default_factory=EscalationSettings)
+    digest: DigestSettings = Field(default_factory=DigestSettings)
+
+
+class Config(Strict):
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    sentiment: SentimentSettings = Field(default_factory=SentimentSettings)
+    slack: SlackSettings = Field(default_factory=SlackSettings)
+    sources: SourcesSettings = Field(default_factory=SourcesSettings)
+    brands: list[BrandSettings] = Field(min_length=1)
+    scripts_dir: str | None = None  # folder of response-script overrides (TOML per language)
+    path: Path = Field(default=DEFAULT_CONFIG, exclude=True)
+
+    @model_validator(mode="after")
+    def _unique_brands(self) -> Config:
+        names = [b.name for b in self.brands]
+        dupes = {n for n in names if names.count(n) > 1}
+        if dupes:
+            raise ValueError(f"brand names must be unique, repeated: {sorted(dupes)}")
+        return self
+
+    def brand(self, name: str) -> BrandSettings:
+        for brand in self.brands:
+            if brand.name == name:
+                return brand
+        raise KeyError(name)
+
+    def resolve(self, relative: str) -> Path:
+        """Paths in the config are relative to the config file's folder."""
+        p = Path(relative)
+        return p if p.is_absolute() else self.path.parent / p
+
+
+def _key_path(loc: tuple[Any, ...], data: Any) -> str:
+    """Turn pydantic's location into what the user sees in the file (brands[0] -> brands."Sol")."""
+    parts: list[str] = []
+    node = data
+    for item in loc:
+        if isinstance(item, int):
+            name = node[item].get("name") if isinstance(node, list) and isinstance(
+                node[item], dict) else None
+            parts[-1] = f"{parts[-1]}[{item}]" + (f" (name={name!r})" if name else "")
+        else:
+            parts.append(str(item))
+        try:
+            node = node[item]
+        except (KeyError, IndexError, TypeError):
+            node = None
+    return ".".join(parts)
+
+
+def _describe(error: Any, data: Any) -> str:
+    key = _key_path(tuple(p for p in error["loc"] if not str(p).startswith("function-")), data)
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return f"{key}: unknown key (check the spelling; see the documented config.toml)"
+    if kind == "missing":
+        return f"{key}: required key is missing"
+    msg = error["msg"]
+    msg = msg.removeprefix("Value error, ")
+    got = error.get("input")
+    if kind not in ("value_error", "assertion_error") and not isinstance(got, dict | list):
+        return f"{key}: expected {msg.lower()}, got {got!r}"
+    return f"{key}: expected {msg}"
+
+
+def parse_config(data: dict[str, Any], path: Path) -> Config:
+    try:
+        return Config.model_validate({**data, "path": path})
+    except ValidationError as exc:
+        lines = [_describe(err, data) for err in exc.errors()]
+        raise ConfigError(f"{path}: " + f"\n{path}: ".join(lines)) from None
+
+
+def load_config(path: Path | str = DEFAULT_CONFIG) -> Config:
+    """Read, parse and validate config.toml, raising `ConfigError` with a human message."""
+    path = Path(path)
+    if not path.exists():
+        raise ConfigError(
+            f"{path}: config file not found (copy the documented config.toml or pass --config)"
+        )
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: TOML syntax error: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    return parse_config(data, path)
+
+
+def load_dotenv_file(path: Path) -> None:
+    """Load a `.env` beside the config without overriding the real environment."""
+    if path.exists():
+        from dotenv import load_dotenv
+
+        load_dotenv(path, override=False)
+
+
+def missing_credentials(config: Config) -> list[str]:
+    """`sources.x.key: VAR` for each enabled source whose credential variable is unset."""
+    missing: list[str] = []
+    for name, settings in config.sources.items():
+        if not settings.enabled:
+            continue
+        for key, var in settings.credential_envs().items():
+            if not os.environ.get(var):
+                missing.append(f"sources.{name}.{key}: environment variable {var} is not set")
+    return missing
+
+
+def require_credentials(config: Config) -> None:
+    """Fail before doing any work when an enabled source cannot authenticate."""
+    missing = missing_credentials(config)
+    if missing:
+        raise ConfigError(
+            f"{config.path}: " + f"\n{config.path}: ".join(
+                m + " (it is needed because the source is enabled)" for m in missing
+            )
+        )

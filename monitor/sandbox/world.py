@@ -1,0 +1,114 @@
+"""What the sandbox emulators serve: platform-neutral sample posts rendered per API.
+
+Sample texts are templated with each configured brand's own first keyword and handles, so
+`vigia run --once --sandbox` shows a full cycle for whatever brand the config describes.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+_ids = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class WorldPost:
+    """A post/comment on one platform; `parent_id` makes it a reply, `by_brand` the brand's."""
+
+    platform: str  # twitter | reddit | facebook
+    id: str
+    author_id: str
+    author_handle: str
+    author_name: str
+    text: str
+    created_at: datetime
+    followers: int = 0
+    lang: str | None = None
+    parent_id: str | None = None
+    thread_id: str | None = None  # conversation / submission / page post
+    kind: str = "post"  # twitter: tweet | reddit: submission|comment | facebook: comment|post
+    subreddit: str = "all"
+    likes: int = 0
+    replies: int = 0
+    shares: int = 0
+    by_brand: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class World:
+    """Thread-safe store of posts the emulators answer from; tests add posts as they go."""
+
+    def __init__(self, posts: list[WorldPost] | None = None) -> None:
+        self._lock = threading.Lock()
+        self._posts: list[WorldPost] = list(posts or [])
+
+    def add(self, *posts: WorldPost) -> None:
+        with self._lock:
+            self._posts.extend(posts)
+
+    def posts(self, platform: str) -> list[WorldPost]:
+        with self._lock:
+            return [p for p in self._posts if p.platform == platform]
+
+    def get(self, platform: str, post_id: str) -> WorldPost | None:
+        with self._lock:
+            for post in self._posts:
+                if post.platform == platform and post.id == post_id:
+                    return post
+        return None
+
+
+def twitter_id(at: datetime) -> str:
+    """Snowflake-like ids: increasing with time, like X's, so since_id ordering is real."""
+    ms = int(at.timestamp() * 1000) - 1288834974657
+    return str((ms << 22) + next(_ids))
+
+
+def sample_world(
+    brand_term: str,
+    brand_handle: str,
+    *,
+    now: datetime | None = None,
+    facebook_page_id: str = "104000000000001",
+) -> World:
+    """A small, realistic day for one brand: complaints, a brand reply, praise, a question."""
+    now = now or datetime.now(UTC)
+    ago = lambda minutes: now - timedelta(minutes=minutes)  # noqa: E731
+    handle = brand_handle.lstrip("@")
+    t_complaint_at, t_wrong_at, t_reply_at = ago(95), ago(80), ago(41)
+    t_complaint = twitter_id(t_complaint_at)
+    t_wrong = twitter_id(t_wrong_at)
+    posts = [
+        WorldPost("twitter", t_complaint, "1501", "laurag_mx", "Laura G.",
+                  f"@{handle} Pésimo servicio de {brand_term}, mi pedido nunca llegó y nadie "
+                  "responde. Llevo 2 semanas esperando 😡", t_complaint_at, followers=2310,
+                  lang="es", thread_id=t_complaint, likes=14, replies=3),
+        WorldPost("twitter", t_wrong, "1502", "mike_shops", "Mike",
+                  f"{brand_term} sent me the wrong size and support ignores my emails. "
+                  "Terrible experience.", t_wrong_at, followers=180, lang="en",
+                  thread_id=t_wrong),
+        WorldPost("twitter", twitter_id(t_reply_at), "9001", handle, brand_term,
+                  "@mike_shops Hi Mike, we're sorry! Please DM us your order number and we'll "
+                  "send the right size today.", t_reply_at, followers=50000, lang="en",
+                  parent_id=t_wrong, thread_id=t_wrong, by_brand=True),
+        WorldPost("twitter", twitter_id(ago(30)), "1503", "ana_compras", "Ana",
+                  f"Me encantó mi compra en {brand_term}, llegó en dos días 😍 ¡Gracias!",
+                  ago(30), followers=920, lang="es", likes=8),
+        WorldPost("reddit", "sbx1a2", "t2_sbx01", "pedro_pt", "pedro_pt",
+                  f"Comprei na {brand_term} e o produto chegou quebrado. Alguém conseguiu "
+                  "devolução?", ago(70), lang=None, thread_id="t3_sbx1a2",
+                  kind="submission", subreddit="compras", replies=2),
+        WorldPost("facebook", f"{facebook_page_id}_5001_9101", "3901", "", "Carmen Ruiz",
+                  f"Hace 3 semanas que espero el reembolso de {brand_term} y me cobraron dos "
+                  "veces. ¿Alguien me puede ayudar?", ago(55),
+                  thread_id=f"{facebook_page_id}_5001", kind="comment"),
+    ]
+    return World(posts)
+
+
+def with_created(post: WorldPost, at: datetime) -> WorldPost:
+    return replace(post, created_at=at)
