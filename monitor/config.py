@@ -6,12 +6,12 @@ is a community manager editing a TOML file, not a Python developer reading a tra
 
 from __future__ import annotations
 
+import datetime as dt
 import ipaddress
 import logging
 import os
 import re
 import tomllib
-import datetime as dt
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlparse
@@ -112,6 +112,7 @@ class TwitterSettings(SourceSettings):
     exclude_retweets: bool = True
     monthly_read_budget: int = Field(default=100_000, ge=0)
     cost_per_read_usd: float = Field(default=0.005, ge=0)
+    request_timeout_s: float = Field(default=10.0, gt=0, le=120)  # per HTTP request to X
 
 
 class RedditSettings(SourceSettings):
@@ -177,6 +178,7 @@ class SlackSettings(Strict):
     api_base: str | None = None
     ops_channel: str = "#vigia-ops"
     socket_mode: bool = True
+    app_id: str | None = None  # our Slack app id (A0...): button clicks from other apps ignored
 
     @field_validator("api_base")
     @classmethod
@@ -220,6 +222,7 @@ class EscalationSettings(Strict):
     high_priority_reach: int = Field(default=10_000, ge=0)
     high_priority_engagement: int = Field(default=50, ge=0)
     severity_words: dict[str, list[str]] = Field(default_factory=dict)  # extra words per lang
+    max_age_hours: int = Field(default=168, ge=1)  # older mentions (backfill) are not posted
     business_hours: BusinessHours = Field(default_factory=BusinessHours)
     crisis: CrisisSettings = Field(default_factory=CrisisSettings)
 
@@ -305,11 +308,11 @@ def _describe(error: Any, data: Any) -> str:
         return f"{key}: unknown key (check the spelling; see the documented config.toml)"
     if kind == "missing":
         return f"{key}: required key is missing"
-    msg = error["msg"]
-    msg = msg.removeprefix("Value error, ")
+    msg = error["msg"].removeprefix("Value error, ").removeprefix("Input should be ")
+    msg = msg.split(", unable to")[0]
     got = error.get("input")
     if kind not in ("value_error", "assertion_error") and not isinstance(got, dict | list):
-        return f"{key}: expected {msg.lower()}, got {got!r}"
+        return f"{key}: expected {msg[:1].lower() + msg[1:]}, got {got!r}"
     return f"{key}: expected {msg}"
 
 

@@ -1,7 +1,112 @@
-"""`vigia` app commands."""
+"""`vigia run`, `vigia check`, `vigia status`: the daemon, its pre-flight and its dashboard."""
 
 from __future__ import annotations
 
+import os
+import sys
+from pathlib import Path
+
 import click
 
-COMMANDS: list[click.Command] = []
+from monitor.cli.common import clear_errors, config_option, load
+from monitor.config import require_credentials
+
+
+@click.command()
+@config_option
+@click.option("--once", is_flag=True, help="Run one full cycle, print a summary and exit.")
+@click.option("--sandbox", is_flag=True,
+              help="Use loopback emulators with sample mentions instead of the real APIs.")
+@click.option("--role", type=click.Choice(["all", "collect", "score", "alert"]), default="all",
+              show_default=True, help="Share work between several daemons (PostgreSQL only).")
+@click.option("--db", "database_url", default=None, help="Override database.url.")
+@clear_errors
+def run(config_path: Path, once: bool, sandbox: bool, role: str, database_url: str | None) -> None:
+    """Collect, score, escalate and report — as a daemon, or one cycle with --once."""
+    from monitor.runtime import Runtime
+    from monitor.scheduler import run_daemon
+    from monitor.storage.db import open_database
+    from monitor.summary import format_cycle
+    from monitor.pipeline import run_cycle
+
+    config = load(config_path)
+    env: dict[str, str] | None = None
+    box = None
+    if sandbox:
+        from monitor.sandbox.runner import Sandbox
+
+        box = Sandbox.for_config(config).start()
+        env = box.environment(config)
+        config = box.configure(config, database_url=database_url)
+        click.echo(f"SANDBOX: APIs emulated on 127.0.0.1, database {config.database.url}")
+    else:
+        if database_url:
+            config = config.model_copy(update={"database": config.database.model_copy(
+                update={"url": database_url})})
+        require_credentials(config)
+    if role != "all" and config.database.url.startswith("sqlite"):
+        raise click.UsageError(
+            "--role needs PostgreSQL: SQLite is single-process. Set database.url to "
+            "postgresql+psycopg://... to run several workers."
+        )
+    db = open_database(config.database.url)
+    rt = Runtime(config=config, db=db, env=env if env is not None else dict(os.environ))
+    try:
+        if once:
+            report = run_cycle(rt)
+            click.echo(format_cycle(report))
+            if box is not None:
+                _print_sandbox_slack(box)
+        else:
+            run_daemon(rt, role=role, config_path=None if sandbox else config_path)
+    finally:
+        rt.close()
+        if box is not None:
+            box.stop()
+
+
+def _print_sandbox_slack(box: object) -> None:
+    from monitor.sandbox.runner import Sandbox
+
+    assert isinstance(box, Sandbox)
+    messages = box.slack.messages
+    click.echo(f"slack (sandbox emulator received {len(messages)} message(s))")
+    for m in messages:
+        where = f"#{next((n for n, i in box.slack.channels.items() if i == m.channel), m.channel)}"
+        first = m.text.splitlines()[0] if m.text else ""
+        click.echo(f"  {where}{' (thread)' if m.thread_ts else ''}: {first[:110]}")
+
+
+@click.command()
+@config_option
+@clear_errors
+def check(config_path: Path) -> None:
+    """Validate config and environment; exit 0 only if the monitor can run."""
+    from monitor.checks import run_checks
+
+    config = load(config_path)
+    problems = run_checks(config, echo=click.echo)
+    if problems:
+        click.echo(f"\n{problems} problem(s): not runnable.", err=True)
+        sys.exit(1)
+    click.echo("\nAll checks passed: runnable.")
+
+
+@click.command()
+@config_option
+@click.option("--db", "database_url", default=None, help="Override database.url.")
+@clear_errors
+def status(config_path: Path, database_url: str | None) -> None:
+    """What is in the database: volumes, open negatives, source health, X reads and spend."""
+    from monitor.status import render_status
+    from monitor.storage.db import open_database
+
+    config = load(config_path)
+    db = open_database(database_url or config.database.url)
+    try:
+        click.echo(render_status(db, config))
+    finally:
+        db.dispose()
+
+
+COMMANDS: list[click.Command] = [run, check, status]

@@ -6,13 +6,10 @@ Sample texts are templated with each configured brand's own first keyword and ha
 
 from __future__ import annotations
 
-import itertools
 import threading
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
-
-_ids = itertools.count(1)
 
 
 @dataclass(frozen=True)
@@ -62,10 +59,14 @@ class World:
         return None
 
 
-def twitter_id(at: datetime) -> str:
-    """Snowflake-like ids: increasing with time, like X's, so since_id ordering is real."""
+def twitter_id(at: datetime, sequence: int = 0) -> str:
+    """Snowflake-like ids: increasing with time, like X's, so since_id ordering is real.
+
+    Deterministic (time + sequence), so a sample world rebuilt within the same hour has the
+    same ids and a second sandbox run shows deduplication rather than "new" mentions.
+    """
     ms = int(at.timestamp() * 1000) - 1288834974657
-    return str((ms << 22) + next(_ids))
+    return str((ms << 22) + (sequence & 0xFFF))
 
 
 def sample_world(
@@ -76,12 +77,12 @@ def sample_world(
     facebook_page_id: str = "104000000000001",
 ) -> World:
     """A small, realistic day for one brand: complaints, a brand reply, praise, a question."""
-    now = now or datetime.now(UTC)
+    now = (now or datetime.now(UTC)).replace(minute=0, second=0, microsecond=0)
     ago = lambda minutes: now - timedelta(minutes=minutes)  # noqa: E731
     handle = brand_handle.lstrip("@")
     t_complaint_at, t_wrong_at, t_reply_at = ago(95), ago(80), ago(41)
-    t_complaint = twitter_id(t_complaint_at)
-    t_wrong = twitter_id(t_wrong_at)
+    t_complaint = twitter_id(t_complaint_at, 1)
+    t_wrong = twitter_id(t_wrong_at, 2)
     posts = [
         WorldPost("twitter", t_complaint, "1501", "laurag_mx", "Laura G.",
                   f"@{handle} Pésimo servicio de {brand_term}, mi pedido nunca llegó y nadie "
@@ -91,11 +92,11 @@ def sample_world(
                   f"{brand_term} sent me the wrong size and support ignores my emails. "
                   "Terrible experience.", t_wrong_at, followers=180, lang="en",
                   thread_id=t_wrong),
-        WorldPost("twitter", twitter_id(t_reply_at), "9001", handle, brand_term,
+        WorldPost("twitter", twitter_id(t_reply_at, 3), "9001", handle, brand_term,
                   "@mike_shops Hi Mike, we're sorry! Please DM us your order number and we'll "
                   "send the right size today.", t_reply_at, followers=50000, lang="en",
                   parent_id=t_wrong, thread_id=t_wrong, by_brand=True),
-        WorldPost("twitter", twitter_id(ago(30)), "1503", "ana_compras", "Ana",
+        WorldPost("twitter", twitter_id(ago(30), 4), "1503", "ana_compras", "Ana",
                   f"Me encantó mi compra en {brand_term}, llegó en dos días 😍 ¡Gracias!",
                   ago(30), followers=920, lang="es", likes=8),
         WorldPost("reddit", "sbx1a2", "t2_sbx01", "pedro_pt", "pedro_pt",

@@ -14,7 +14,7 @@ from monitor.records import StoredMention, StoreResult
 from monitor.storage.tables import CursorRow, MentionRow, ReadRow, ReplyRow, ScoreRow
 from monitor.storage.upsert import clean_text, insert_ignore
 from sentiment.base import Score
-from sources.base import BrandReply, Cursor, Mention, Page, Query
+from sources.base import Cursor, Mention, Page, Query
 
 _MENTION_FIELDS = [f for f in Mention.__dataclass_fields__ if f != "extra"]
 _INSERT_CHUNK = 500

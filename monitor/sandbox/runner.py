@@ -1,0 +1,106 @@
+"""`--sandbox`: run the real clients against loopback emulators fed with sample mentions.
+
+Explicit by design (never a silent fallback when credentials are missing): the config is
+copied with every source enabled and pointed at 127.0.0.1, credentials are sandbox
+placeholders, and the database defaults to a separate file so sample data never mixes with
+real data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from monitor.config import Config
+from monitor.sandbox.http import Emulator
+from monitor.sandbox.slack_api import VALID_TOKEN, SlackEmulator
+from monitor.sandbox.world import World, sample_world
+
+SANDBOX_PAGE_ID = "104000000000001"
+SANDBOX_DB = "vigia-sandbox.db"
+SANDBOX_SECRETS = {
+    "twitter": {"bearer_token_env": "sandbox-x-bearer"},
+    "reddit": {"client_id_env": "sandbox-reddit-id", "client_secret_env": "sandbox-reddit-secret"},
+    "facebook": {"page_token_env": "sandbox-fb-page-token"},
+}
+
+
+@dataclass
+class Sandbox:
+    """Running emulators plus the config and environment that point at them."""
+
+    world: World
+    emulators: dict[str, Emulator] = field(default_factory=dict)
+
+    @classmethod
+    def for_config(cls, config: Config) -> Sandbox:
+        brand = config.brands[0]
+        keywords = brand.keywords
+        term = next(iter(keywords.terms or keywords.phrases or [brand.name]), brand.name)
+        handle = next(iter(brand.accounts.twitter), brand.name.replace(" ", "").lower())
+        page = next(iter(brand.accounts.facebook), SANDBOX_PAGE_ID)
+        return cls(world=sample_world(term, handle, facebook_page_id=page))
+
+    def start(self) -> Sandbox:
+        from monitor.sandbox.facebook_api import FacebookEmulator
+        from monitor.sandbox.reddit_api import RedditEmulator
+        from monitor.sandbox.twitter_api import TwitterEmulator
+
+        self.emulators = {
+            "twitter": TwitterEmulator(self.world).start(),
+            "reddit": RedditEmulator(self.world).start(),
+            "facebook": FacebookEmulator(self.world).start(),
+            "slack": SlackEmulator().start(),
+        }
+        return self
+
+    def stop(self) -> None:
+        for emulator in self.emulators.values():
+            emulator.stop()
+
+    @property
+    def slack(self) -> SlackEmulator:
+        emulator = self.emulators["slack"]
+        assert isinstance(emulator, SlackEmulator)
+        return emulator
+
+    def environment(self, config: Config) -> dict[str, str]:
+        env = {config.slack.token_env: VALID_TOKEN}
+        for name, settings in config.sources.items():
+            for key, var in settings.credential_envs().items():
+                env[var] = SANDBOX_SECRETS[name][key]
+        return env
+
+    def configure(self, config: Config, *, database_url: str | None = None) -> Config:
+        """The same config, every source enabled and pointed at the loopback emulators."""
+        sources: dict[str, Any] = {}
+        for name, settings in config.sources.items():
+            update: dict[str, Any] = {"enabled": True, "api_base": self.emulators[name].base_url}
+            if name == "reddit":
+                update["auth_base"] = self.emulators[name].base_url
+            sources[name] = settings.model_copy(update=update)
+        brands = [
+            b.model_copy(update={"accounts": b.accounts.model_copy(
+                update={"facebook": b.accounts.facebook or [SANDBOX_PAGE_ID]})})
+            for b in config.brands
+        ]
+        url = database_url or f"sqlite:///{config.path.parent / SANDBOX_DB}"
+        return config.model_copy(update={
+            "sources": config.sources.model_copy(update=sources),
+            "slack": config.slack.model_copy(
+                update={"api_base": self.emulators["slack"].base_url + "/api/",
+                        "socket_mode": False}),
+            "database": config.database.model_copy(update={"url": url}),
+            "brands": brands,
+        })
+
+    def __enter__(self) -> Sandbox:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def sandbox_database_path(config: Config) -> Path:
+    return config.path.parent / SANDBOX_DB

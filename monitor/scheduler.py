@@ -1,0 +1,215 @@
+"""`vigia run`: the daemon. APScheduler jobs, database leases, hot reload, clean shutdown.
+
+Every job is short and idempotent, runs with max_instances=1 and coalescing, and takes a
+database lease when its work must not run in two daemons at once (polls, digests); scoring
+and alert delivery share work through row claims instead, so they scale across workers.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+
+from monitor import pipeline
+from monitor.config import ConfigError, load_config
+from monitor.runtime import Runtime
+from monitor.storage import leases
+
+log = logging.getLogger(__name__)
+
+SCORE_EVERY_S = 20
+ALERT_EVERY_S = 30
+RELOAD_CHECK_S = 5
+LEASE_TTL = timedelta(minutes=10)
+JOB_DEFAULTS = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 120}
+ROLE_JOBS = {
+    "collect": {"poll"},
+    "score": {"score"},
+    "alert": {"alerts", "digest"},
+    "all": {"poll", "score", "alerts", "digest"},
+}
+
+
+class Daemon:
+    """Owns the scheduler; `stop()` finishes the running units of work, then returns."""
+
+    def __init__(self, rt: Runtime, *, role: str = "all", config_path: Path | None = None):
+        self.rt = rt
+        self.role = role
+        self.config_path = config_path
+        self.stopping = threading.Event()
+        self.reload_requested = threading.Event()
+        self._mtime = config_path.stat().st_mtime if config_path else 0.0
+        self.scheduler = BackgroundScheduler(
+            executors={"default": ThreadPoolExecutor(8)}, job_defaults=JOB_DEFAULTS,
+            timezone="UTC",
+        )
+        self.socket_handler: Any = None
+
+    # jobs -------------------------------------------------------------------------
+    def _leased(self, name: str, work: Callable[[], object]) -> Callable[[], None]:
+        def job() -> None:
+            if self.stopping.is_set():
+                return
+            with self.rt.db.transaction() as session:
+                if not leases.acquire(session, name, self.rt.worker_id, LEASE_TTL, self.rt.now()):
+                    log.debug("job %s held by another worker", name)
+                    return
+            try:
+                work()
+            except Exception:
+                log.exception("job %s failed", name)
+            finally:
+                with self.rt.db.transaction() as session:
+                    leases.release(session, name, self.rt.worker_id)
+
+        return job
+
+    def _guarded(self, name: str, work: Callable[[], object]) -> Callable[[], None]:
+        def job() -> None:
+            if self.stopping.is_set():
+                return
+            try:
+                work()
+            except Exception:
+                log.exception("job %s failed", name)
+
+        return job
+
+    def _alerts(self) -> None:
+        pipeline.escalate(self.rt)
+        pipeline.deliver(self.rt)
+
+    def schedule(self) -> None:
+        jobs = ROLE_JOBS[self.role]
+        if "poll" in jobs:
+            self._schedule_polls()
+        if "score" in jobs:
+            self.scheduler.add_job(self._guarded("score", lambda: pipeline.score_pending(self.rt)),
+                                   "interval", seconds=SCORE_EVERY_S, id="score",
+                                   next_run_time=self.rt.now())
+        if "alerts" in jobs:
+            self.scheduler.add_job(self._guarded("alerts", self._alerts), "interval",
+                                   seconds=ALERT_EVERY_S, id="alerts",
+                                   next_run_time=self.rt.now() + timedelta(seconds=5))
+        if "digest" in jobs:
+            self._schedule_digests()
+        if self.config_path is not None:
+            self.scheduler.add_job(self._check_reload, "interval", seconds=RELOAD_CHECK_S,
+                                   id="reload")
+
+    def _schedule_polls(self) -> None:
+        for name in pipeline.enabled_sources(self.rt):
+            minutes = getattr(self.rt.config.sources, name).interval_minutes
+            self.scheduler.add_job(
+                self._leased(f"poll:{name}", lambda n=name: pipeline.collect_source(self.rt, n)),
+                "interval", minutes=minutes, id=f"poll:{name}", next_run_time=self.rt.now(),
+                replace_existing=True,
+            )
+
+    def _schedule_digests(self) -> None:
+        digest = self._leased("digest", lambda: pipeline.run_digests(self.rt))
+        # A missed run (machine off on Monday) is sent on start: run_due looks back.
+        self.scheduler.add_job(digest, "date", run_date=self.rt.now() + timedelta(seconds=15),
+                               id="digest:startup")
+        for brand in self.rt.config.brands:
+            d = brand.digest
+            if not d.enabled:
+                continue
+            trigger = CronTrigger(day_of_week=d.day, hour=d.time.hour, minute=d.time.minute,
+                                  timezone=brand.timezone)
+            self.scheduler.add_job(digest, trigger, id=f"digest:{brand.name}",
+                                   replace_existing=True)
+
+    # reload -----------------------------------------------------------------------
+    def _check_reload(self) -> None:
+        assert self.config_path is not None
+        try:
+            mtime = self.config_path.stat().st_mtime
+        except OSError:
+            return
+        if mtime == self._mtime and not self.reload_requested.is_set():
+            return
+        self._mtime = mtime
+        self.reload_requested.clear()
+        self.reload()
+
+    def reload(self) -> bool:
+        """Re-read config.toml; an invalid file is reported and the running config kept."""
+        assert self.config_path is not None
+        try:
+            new = load_config(self.config_path)
+        except ConfigError as exc:
+            log.error("config not reloaded, keeping the running one: %s", exc)
+            return False
+        from monitor.keywords import describe_keyword_changes
+
+        changes = describe_keyword_changes(self.rt.config, new)
+        old_db = self.rt.config.database.url
+        new = new.model_copy(update={"database": self.rt.config.database})
+        if new.database.url != old_db:  # pragma: no cover - defensive
+            log.warning("database.url changes need a restart")
+        self.rt.reload(new)
+        for line in changes or ["no keyword changes"]:
+            log.warning("config reloaded: %s", line)
+        if "poll" in ROLE_JOBS[self.role]:
+            for job in self.scheduler.get_jobs():
+                if job.id.startswith("poll:"):
+                    job.remove()
+            self._schedule_polls()
+        return True
+
+    # lifecycle --------------------------------------------------------------------
+    def start(self) -> None:
+        self.schedule()
+        self.scheduler.start()
+        if self.role in ("all", "alert"):
+            self._start_socket_mode()
+        log.warning("vigia daemon started (role %s, worker %s)", self.role, self.rt.worker_id)
+
+    def _start_socket_mode(self) -> None:
+        cfg = self.rt.config.slack
+        token = self.rt.env.get(cfg.app_token_env)
+        if not cfg.socket_mode or not token:
+            return
+        try:
+            from alerts.interactive import build_app, start_socket_mode
+
+            app = build_app(self.rt.db, self.rt.config, self.rt.slack)
+            self.socket_handler = start_socket_mode(app, token)
+        except Exception as exc:  # buttons are a convenience; alerts still flow
+            log.error("Slack Socket Mode not started: %s", exc)
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.scheduler.shutdown(wait=True)
+        if self.socket_handler is not None:
+            try:
+                self.socket_handler.close()
+            except Exception:  # pragma: no cover
+                log.debug("socket mode close failed", exc_info=True)
+        log.warning("vigia daemon stopped cleanly")
+
+
+def run_daemon(rt: Runtime, *, role: str = "all", config_path: Path | None = None) -> None:
+    """Run until SIGTERM/SIGINT; SIGHUP reloads the config (keywords) without a restart."""
+    daemon = Daemon(rt, role=role, config_path=config_path)
+    done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    signal.signal(signal.SIGINT, lambda *_: done.set())
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, lambda *_: daemon.reload_requested.set())
+    daemon.start()
+    try:
+        done.wait()
+    finally:
+        daemon.stop()

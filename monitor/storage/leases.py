@@ -1,0 +1,31 @@
+"""Expiring named leases: one holder at a time per scheduled job, across processes and hosts."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, or_
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from monitor.storage.tables import LeaseRow
+
+
+def acquire(session: Session, name: str, holder: str, ttl: timedelta, now: datetime) -> bool:
+    """Take or renew `name` for `holder` unless someone else holds an unexpired lease.
+
+    A single INSERT .. ON CONFLICT .. DO UPDATE WHERE is atomic on both engines, so two
+    daemons racing for the same job cannot both win.
+    """
+    module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    stmt = module.insert(LeaseRow).values(name=name, holder=holder, expires_at=now + ttl)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[LeaseRow.name],
+        set_={"holder": holder, "expires_at": now + ttl},
+        where=or_(LeaseRow.expires_at < now, LeaseRow.holder == holder),
+    ).returning(LeaseRow.name)
+    return session.execute(stmt).first() is not None
+
+
+def release(session: Session, name: str, holder: str) -> None:
+    session.execute(delete(LeaseRow).where(LeaseRow.name == name, LeaseRow.holder == holder))

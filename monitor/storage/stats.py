@@ -1,0 +1,58 @@
+"""Aggregates for `vigia status`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session
+
+from monitor.storage.mentions import first_reply_subquery
+from monitor.storage.tables import AlertRow, MentionRow, OutboxRow, ScoreRow
+
+
+def volume(session: Session, since: datetime) -> list[tuple[str, str, int]]:
+    """(source, label or 'unscored', count) of mentions created since `since`."""
+    label = func.coalesce(ScoreRow.label, "unscored")
+    stmt = (
+        select(MentionRow.source, label, func.count())
+        .outerjoin(ScoreRow, ScoreRow.mention_id == MentionRow.id)
+        .where(MentionRow.created_at >= since)
+        .group_by(MentionRow.source, label)
+        .order_by(MentionRow.source)
+    )
+    return [(s, lab, int(n)) for s, lab, n in session.execute(stmt)]
+
+
+def open_negatives(session: Session, thresholds: dict[str, float]) -> list[tuple[str, int]]:
+    """(brand, count) of negative mentions with no brand reply and no case closed by a person."""
+    first = first_reply_subquery()
+    stmt = (
+        select(MentionRow.brand, ScoreRow.confidence)
+        .join(ScoreRow, ScoreRow.mention_id == MentionRow.id)
+        .outerjoin(first, and_(first.c.source == MentionRow.source,
+                               first.c.parent == MentionRow.external_id))
+        .outerjoin(AlertRow, AlertRow.mention_id == MentionRow.id)
+        .where(ScoreRow.label == "negative", first.c.replied_at.is_(None),
+               AlertRow.closed_at.is_(None))
+    )
+    counts: dict[str, int] = {}
+    for brand, confidence in session.execute(stmt):
+        if confidence >= thresholds.get(brand, 0.6):
+            counts[brand] = counts.get(brand, 0) + 1
+    return sorted(counts.items())
+
+
+def outbox_states(session: Session) -> dict[str, int]:
+    stmt = select(OutboxRow.state, func.count()).group_by(OutboxRow.state)
+    return {state: int(n) for state, n in session.execute(stmt)}
+
+
+def last_outbox_error(session: Session) -> str | None:
+    stmt = (
+        select(OutboxRow.last_error)
+        .where(OutboxRow.last_error.is_not(None), OutboxRow.state != "sent")
+        .order_by(OutboxRow.id.desc())
+        .limit(1)
+    )
+    return session.execute(stmt).scalar_one_or_none()

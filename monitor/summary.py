@@ -1,0 +1,48 @@
+"""Human-readable summaries of a cycle and of the database, for the terminal."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, is_dataclass
+from typing import Any
+
+from monitor.pipeline import CycleReport
+
+
+def _fields(obj: Any) -> dict[str, Any]:
+    if obj is None:
+        return {}
+    if is_dataclass(obj) and not isinstance(obj, type):
+        return asdict(obj)
+    return dict(getattr(obj, "__dict__", {}))
+
+
+def format_cycle(report: CycleReport) -> str:
+    lines = ["collect"]
+    for c in report.collected:
+        if c.status != "ok":
+            lines.append(f"  {c.source:<9} {c.status.upper()}: {c.error}")
+            continue
+        extra = f", {c.reads} posts billed" if c.source == "twitter" else ""
+        lines.append(
+            f"  {c.source:<9} {c.fetched} fetched in {c.pages} page(s) / {c.queries} "
+            f"quer{'y' if c.queries == 1 else 'ies'}: {c.new_mentions} new mention(s), "
+            f"{c.duplicates} already stored, {c.unmatched} not matching keywords, "
+            f"{c.brand_replies} brand repl{'y' if c.brand_replies == 1 else 'ies'}, "
+            f"{c.skipped} malformed skipped{extra}"
+        )
+    s = report.scored
+    labels = ", ".join(f"{n} {label}" for label, n in sorted(s.labels.items())) or "nothing new"
+    lines.append(f"score\n  {s.scored} mention(s) scored with {s.model}: {labels}")
+    esc = _fields(report.escalation)
+    if esc:
+        lines.append("escalate\n  " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in
+                                                  esc.items() if isinstance(v, int)))
+    dl = _fields(report.delivery)
+    if dl:
+        lines.append("deliver\n  " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in
+                                                 dl.items() if isinstance(v, int)))
+    for d in report.digests:
+        lines.append(f"digest\n  {d}")
+    for err in report.errors:
+        lines.append(f"error\n  {err}")
+    return "\n".join(lines)
