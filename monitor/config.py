@@ -190,10 +190,15 @@ class SlackSettings(Strict):
         return value.rstrip("/") + "/"
 
 
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+def _workdays() -> list[Weekday]:
+    return ["mon", "tue", "wed", "thu", "fri"]
+
+
 class BusinessHours(Strict):
-    days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = Field(
-        default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"]
-    )
+    days: list[Weekday] = Field(default_factory=_workdays)
     start: dt.time = dt.time(9, 0)
     end: dt.time = dt.time(19, 0)
     sla_clock: Literal["always", "business_hours"] = "always"
@@ -229,7 +234,7 @@ class EscalationSettings(Strict):
 
 class DigestSettings(Strict):
     enabled: bool = True
-    day: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "mon"
+    day: Weekday = "mon"
     time: dt.time = dt.time(9, 0)
     reports_dir: str = "reports"
 

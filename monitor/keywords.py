@@ -28,15 +28,13 @@ NEGATIVE_KINDS: tuple[str, ...] = ("exclude", "exclude_authors")
 LIST_KINDS: tuple[str, ...] = POSITIVE_KINDS + NEGATIVE_KINDS
 
 # Words that alone would match almost every post in our languages (es, en, pt).
-STOPWORDS: frozenset[str] = frozenset(
-    """
-    a al an and are as at be by con de del do das dos e el em en es for from i in is it la las
-    lo los me mi my na no nao not o of on or os ou para por que se su the this that to um uma un
-    una y you with
-    """.split()
-)
+_STOPWORDS = """
+a al an and are as at be by con de del do das dos e el em en es for from i in is it la las lo los
+me mi my na no nao not o of on or os ou para por que se su the this that to um uma un una y you with
+"""
+STOPWORDS: frozenset[str] = frozenset(_STOPWORDS.split())
 
-_WORD_SPLIT = re.compile(r"[\W_]+")
+_WORD_SPLIT = re.compile(r"\W+")
 _HANDLE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 _HASHTAG = re.compile(r"^\w+$")
 _LANG = re.compile(r"^(?:[a-z]{2,3}(?:-[a-z0-9]{2,8})?|\*)$")
@@ -76,7 +74,10 @@ def fold_with_offsets(text: str) -> tuple[str, list[int]]:
 
 
 def words(value: str) -> list[str]:
-    """Folded words of a keyword: punctuation, spaces, hyphens and underscores separate words."""
+    """Folded words of a keyword: spaces, punctuation and hyphens separate words.
+
+    An underscore does not: it is part of handles ("tienda_sol" is one token for X too).
+    """
     return [w for w in _WORD_SPLIT.split(fold(value)) if w]
 
 
@@ -208,7 +209,7 @@ class _Lists(BaseModel):
     handles: list[Handle] = Field(default_factory=list)
     exclude: list[Exclusion] = Field(default_factory=list)
     exclude_authors: list[Handle] = Field(default_factory=list)
-    languages: list[Language] | None = None
+    languages: list[Language] = Field(default_factory=list)  # empty = inherit
 
     @model_validator(mode="after")
     def _no_duplicates(self) -> _Lists:
@@ -232,7 +233,8 @@ class KeywordOverride(_Lists):
     """Per-source changes on top of the brand's keyword set.
 
     Lists add to the brand's lists on that source; `drop` removes brand keywords (of any kind)
-    there, e.g. a word that is noisy on Reddit only; `languages` replaces the brand's.
+    there, e.g. a word that is noisy on Reddit only; `languages`, when not empty, replaces the
+    brand's.
     """
 
     drop: list[str] = Field(default_factory=list)
@@ -242,13 +244,15 @@ class KeywordSet(_Lists):
     """What to watch for one brand, on every source.
 
     `terms` are names and words matched flexibly ("tienda sol" also matches "TiendaSol",
-    "tienda-sol", "#tiendasol", "@tienda_sol"); `phrases` are exact word sequences
-    (punctuation between the words allowed, as X's tokenised phrase search does, but never
-    joined); `hashtags` match only as hashtags; `handles` are @mentions of the brand.
+    "tienda-sol", "#tiendasol", "@tiendasol" — not "@tienda_sol", as on X); `phrases` are
+    exact word sequences (punctuation between the words allowed, as X's tokenised phrase
+    search does, but never joined); `hashtags` match only as hashtags; `handles` are
+    @mentions of the brand.
     `exclude` drops any post containing the word/phrase (or "#tag", "@user");
     `exclude_authors` drops posts by those accounts (the brand's own accounts, from
-    `brands.accounts`, are always excluded). `languages` defaults to the brand's languages;
-    ["*"] means any language. An empty set is valid (a brand being set up watches nothing).
+    `brands.accounts`, are always excluded). `languages` empty (the default) means the brand's
+    `languages`; ["*"] means any language. An empty set is valid (a brand being set up
+    watches nothing).
     """
 
     overrides: dict[str, KeywordOverride] = Field(default_factory=dict)
@@ -296,8 +300,8 @@ class KeywordSet(_Lists):
                     seen.add(key)
                     kept.append(value)
             lists[kind] = tuple(kept)
-        languages = self.languages if self.languages is not None else default_languages
-        if override and override.languages is not None:
+        languages = self.languages or default_languages
+        if override and override.languages:
             languages = override.languages
         return EffectiveKeywords(
             terms=lists["terms"],
@@ -325,3 +329,21 @@ class EffectiveKeywords:
     @property
     def watches_anything(self) -> bool:
         return bool(self.terms or self.phrases or self.hashtags or self.handles)
+
+
+# The matcher and the reload diff are part of this module's public API (the daemon imports them
+# from here). Imported last because they import the names above.
+from monitor.keyword_changes import describe_keyword_changes  # noqa: E402
+from monitor.keyword_matcher import BrandMatcher, BrandVerdict, KeywordMatch  # noqa: E402
+
+__all__ = [
+    "KNOWN_SOURCES",
+    "BrandMatcher",
+    "BrandVerdict",
+    "EffectiveKeywords",
+    "KeywordMatch",
+    "KeywordOverride",
+    "KeywordSet",
+    "describe_keyword_changes",
+    "fold",
+]

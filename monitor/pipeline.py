@@ -104,7 +104,10 @@ def _match(rt: Runtime, query: Query, mentions: list[Mention]) -> tuple[list[Men
     """Apply the one local keyword matcher every source shares; record brand + keyword."""
     kept: list[Mention] = []
     for m in mentions:
-        hit = rt.matcher.match(m.text, source=m.source, author_handle=m.author_handle)
+        hit = rt.matcher.match(
+            m.text, source=m.source, author_handle=m.author_handle, author_id=m.author_id,
+            lang=m.lang,
+        )
         if hit is None:
             continue
         kept.append(replace(m, brand=hit.brand, keyword=hit.keyword))

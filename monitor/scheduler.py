@@ -7,6 +7,7 @@ and alert delivery share work through row claims instead, so they scale across w
 
 from __future__ import annotations
 
+import functools
 import logging
 import signal
 import threading
@@ -111,7 +112,8 @@ class Daemon:
         for name in pipeline.enabled_sources(self.rt):
             minutes = getattr(self.rt.config.sources, name).interval_minutes
             self.scheduler.add_job(
-                self._leased(f"poll:{name}", lambda n=name: pipeline.collect_source(self.rt, n)),
+                self._leased(f"poll:{name}", functools.partial(pipeline.collect_source, self.rt,
+                                                              name)),
                 "interval", minutes=minutes, id=f"poll:{name}", next_run_time=self.rt.now(),
                 replace_existing=True,
             )

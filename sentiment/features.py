@@ -32,12 +32,16 @@ _MIX2 = np.uint64(0xC4CEB9FE1A85EC53)
 _PRIME = np.uint64(0x100000001B3)
 _S33 = np.uint64(33)
 
-NEGATION_CUES: frozenset[str] = frozenset(
-    "no not never nor nobody nothing cannot cant dont doesnt didnt isnt wasnt wont nunca nadie "
-    "nada ni sin tampoco jamas nao nem nenhum nenhuma ninguem nunca non mai niente nessuno senza "
-    "ne pas jamais rien personne sans nicht kein keine keinen nie niemand ohne nahi nahin mat na "
-    "لا لم لن ما ليس".split()
-)
+# Accent-free, because cues are matched after `normalise_for_features`. English contractions
+# arrive split by the tokeniser ("didn't" -> "didn", "'", "t"), hence the stems.
+NEGATION_CUES: frozenset[str] = frozenset({
+    "no", "not", "never", "nor", "nobody", "nothing", "cannot", "cant", "dont", "don", "doesn",
+    "didn", "isn", "wasn", "aren", "weren", "haven", "hasn", "couldn", "wouldn", "shouldn",
+    "nunca", "nadie", "nada", "ni", "sin", "tampoco", "jamas", "nao", "nem", "nenhum",
+    "nenhuma", "ninguem", "non", "mai", "niente", "nessuno", "senza", "ne", "pas", "jamais",
+    "rien", "personne", "sans", "nicht", "kein", "keine", "keinen", "nie", "niemand", "ohne",
+    "nahi", "nahin", "mat", "na", "لا", "لم", "لن", "ما", "ليس",
+})
 _SCOPE_BREAK = frozenset(".,;:!?¿¡")
 
 
@@ -115,10 +119,10 @@ class HashingFeaturizer:
         for i, tok in enumerate(tokens):
             if tok in _SCOPE_BREAK:
                 scope = 0
-            elif scope:
+            elif scope and tok[0].isalnum():  # apostrophes and emoji neither end nor use scope
                 negated[i] = True
                 scope -= 1
-            if tok in NEGATION_CUES or tok.endswith("n't"):
+            if tok in NEGATION_CUES:
                 scope = 3
         uni = _mix(base ^ np.where(negated, self._neg, self._uni))
         if not self.config.word_bigrams or len(tokens) < 2:

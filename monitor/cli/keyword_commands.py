@@ -1,7 +1,217 @@
-"""`vigia` keyword commands."""
+"""`vigia keywords`: list, add, remove and test the watched keywords in config.toml.
+
+Edits go through `monitor.keywords_edit` (comments kept, validated before writing). A running
+daemon picks them up by itself. Every refusal is one message on stderr and exit code 2.
+"""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
+
 import click
 
-COMMANDS: list[click.Command] = []
+from monitor.config import DEFAULT_CONFIG, Config, ConfigError, load_config
+from monitor.keyword_compiler import compiled_queries
+from monitor.keyword_matcher import BrandMatcher
+from monitor.keywords import KNOWN_SOURCES, LIST_KINDS
+from monitor.keywords_edit import add_keywords, remove_keywords
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+# Singular spellings are accepted because "--kind hashtag" is what people type.
+_KIND_ALIASES = {
+    "term": "terms",
+    "phrase": "phrases",
+    "hashtag": "hashtags",
+    "handle": "handles",
+    "exclusion": "exclude",
+    "exclusions": "exclude",
+    "exclude_author": "exclude_authors",
+}
+
+config_option = click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=DEFAULT_CONFIG,
+    show_default=True,
+    help="The config.toml to read (and edit).",
+)
+brand_option = click.option(
+    "--brand", "brand", default=None, help="Brand name (optional when there is only one)."
+)
+kind_option = click.option(
+    "--kind",
+    type=click.Choice([*LIST_KINDS, *_KIND_ALIASES], case_sensitive=False),
+    default="terms",
+    show_default=True,
+    help="Which keyword list.",
+)
+source_option = click.option(
+    "--source",
+    type=click.Choice(KNOWN_SOURCES),
+    default=None,
+    help="Edit the per-source override instead of the brand's lists.",
+)
+
+
+def friendly(func: Callable[P, R]) -> Callable[P, R]:
+    """Turn configuration errors into one message on stderr and exit code 2 (no traceback)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except ConfigError as exc:
+            click.echo(f"error: {exc}", err=True)
+            raise SystemExit(2) from None
+
+    return wrapper
+
+
+def _brand_name(config: Config, brand: str | None) -> str:
+    if brand is not None:
+        return _known(config, brand)
+    if len(config.brands) == 1:
+        return config.brands[0].name
+    names = ", ".join(repr(b.name) for b in config.brands)
+    raise ConfigError(f"{config.path}: several brands ({names}); choose one with --brand")
+
+
+@click.group("keywords")
+def keywords() -> None:
+    """Watched keywords: one definition per brand, compiled for every platform."""
+
+
+@keywords.command("list")
+@config_option
+@brand_option
+@friendly
+def list_keywords(config_path: Path, brand: str | None) -> None:
+    """Show each brand's keywords, languages and per-source overrides."""
+    config = load_config(config_path)
+    if brand is not None:
+        _known(config, brand)
+    for settings in config.brands:
+        if brand is not None and settings.name != brand:
+            continue
+        kw = settings.keywords
+        languages = kw.languages or settings.languages
+        click.echo(f"{settings.name}  (languages: {', '.join(languages)})")
+        _echo_lists(kw, "  ")
+        for source, override in kw.overrides.items():
+            click.echo(f"  overrides.{source}:")
+            _echo_lists(override, "    ")
+            if override.drop:
+                click.echo(f"    drop: {_join(override.drop)}")
+            if override.languages:
+                click.echo(f"    languages: {', '.join(override.languages)}")
+
+
+def _known(config: Config, brand: str) -> str:
+    if brand not in {b.name for b in config.brands}:
+        names = ", ".join(repr(b.name) for b in config.brands)
+        raise ConfigError(f"{config.path}: brands: no brand named {brand!r} (brands: {names})")
+    return brand
+
+
+def _join(values: list[str]) -> str:
+    return ", ".join(repr(v) for v in values)
+
+
+def _echo_lists(lists: Any, indent: str) -> None:
+    for kind in LIST_KINDS:
+        values = getattr(lists, kind)
+        if values:
+            click.echo(f"{indent}{kind}: {_join(values)}")
+
+
+@keywords.command("add")
+@config_option
+@brand_option
+@kind_option
+@source_option
+@click.argument("values", nargs=-1, required=True)
+@friendly
+def add(
+    config_path: Path, brand: str | None, kind: str, source: str | None, values: tuple[str, ...]
+) -> None:
+    """Add VALUES to a brand's keyword list (all or nothing; the file keeps its comments)."""
+    kind = _KIND_ALIASES.get(kind.lower(), kind.lower())
+    name = _brand_name(load_config(config_path), brand)
+    add_keywords(config_path, name, kind, list(values), source=source)
+    target = f"overrides.{source}.{kind}" if source else kind
+    click.echo(f"{name}: added {_join(list(values))} to keywords.{target}")
+
+
+@keywords.command("remove")
+@config_option
+@brand_option
+@kind_option
+@source_option
+@click.argument("values", nargs=-1, required=True)
+@friendly
+def remove(
+    config_path: Path, brand: str | None, kind: str, source: str | None, values: tuple[str, ...]
+) -> None:
+    """Remove VALUES from a brand's keyword list (matched ignoring case and accents)."""
+    kind = _KIND_ALIASES.get(kind.lower(), kind.lower())
+    name = _brand_name(load_config(config_path), brand)
+    remove_keywords(config_path, name, kind, list(values), source=source)
+    target = f"overrides.{source}.{kind}" if source else kind
+    click.echo(f"{name}: removed {_join(list(values))} from keywords.{target}")
+
+
+@keywords.command("test")
+@config_option
+@brand_option
+@click.option("--source", type=click.Choice(KNOWN_SOURCES), default="twitter", show_default=True)
+@click.option("--author", default=None, help="Author handle, to test author exclusions.")
+@click.option("--lang", default=None, help="Language the platform gave the post (e.g. es).")
+@click.argument("text")
+@friendly
+def try_text(
+    config_path: Path,
+    brand: str | None,
+    source: str,
+    author: str | None,
+    lang: str | None,
+    text: str,
+) -> None:
+    """Show which brand and keyword TEXT matches and why, and each platform's compiled query."""
+    config = load_config(config_path)
+    if brand is not None:
+        _known(config, brand)
+    matcher = BrandMatcher.from_config(config)
+    verdicts = matcher.explain(text, source=source, author_handle=author, lang=lang)
+    for verdict in verdicts:
+        if brand is None or verdict.brand == brand:
+            status = "MATCH" if verdict.matched else "no match"
+            click.echo(f"{verdict.brand}: {status} on {source}: {verdict.reason}")
+            others = [h for h in verdict.hits if h != verdict.match]
+            if len(verdict.hits) > 1 or (others and not verdict.matched):
+                found = ", ".join(f"{h.kind} {h.keyword!r}" for h in verdict.hits)
+                click.echo(f"  keywords found: {found}")
+    first = matcher.match(text, source=source, author_handle=author, lang=lang)
+    click.echo(f"=> stored as a mention of {first.brand!r}" if first else "=> not a mention")
+    for settings in config.brands:
+        if brand is not None and settings.name != brand:
+            continue
+        click.echo(f"\nCompiled queries for {settings.name}:")
+        queries = compiled_queries(
+            settings, exclude_retweets=config.sources.twitter.exclude_retweets
+        )
+        for platform, texts in queries.items():
+            if platform == "facebook":
+                click.echo("  facebook: no server-side search; the matcher filters the Page feed")
+            elif not texts:
+                click.echo(f"  {platform}: (nothing to search)")
+            for number, query in enumerate(texts, 1):
+                click.echo(f"  {platform} [{number}/{len(texts)}, {len(query)} chars]: {query}")
+
+
+COMMANDS: list[click.Command] = [keywords]

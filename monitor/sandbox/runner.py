@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from monitor.config import Config
+from monitor.sandbox import facebook_api, reddit_api, twitter_api
 from monitor.sandbox.http import Emulator
 from monitor.sandbox.slack_api import VALID_TOKEN, SlackEmulator
 from monitor.sandbox.world import World, sample_world
@@ -20,9 +21,10 @@ from monitor.sandbox.world import World, sample_world
 SANDBOX_PAGE_ID = "104000000000001"
 SANDBOX_DB = "vigia-sandbox.db"
 SANDBOX_SECRETS = {
-    "twitter": {"bearer_token_env": "sandbox-x-bearer"},
-    "reddit": {"client_id_env": "sandbox-reddit-id", "client_secret_env": "sandbox-reddit-secret"},
-    "facebook": {"page_token_env": "sandbox-fb-page-token"},
+    "twitter": {"bearer_token_env": twitter_api.VALID_TOKEN},
+    "reddit": {"client_id_env": reddit_api.CLIENT_ID,
+               "client_secret_env": reddit_api.CLIENT_SECRET},
+    "facebook": {"page_token_env": facebook_api.PAGE_TOKEN},
 }
 
 
@@ -31,6 +33,7 @@ class Sandbox:
     """Running emulators plus the config and environment that point at them."""
 
     world: World
+    facebook_page_id: str = SANDBOX_PAGE_ID
     emulators: dict[str, Emulator] = field(default_factory=dict)
 
     @classmethod
@@ -40,17 +43,13 @@ class Sandbox:
         term = next(iter(keywords.terms or keywords.phrases or [brand.name]), brand.name)
         handle = next(iter(brand.accounts.twitter), brand.name.replace(" ", "").lower())
         page = next(iter(brand.accounts.facebook), SANDBOX_PAGE_ID)
-        return cls(world=sample_world(term, handle, facebook_page_id=page))
+        return cls(world=sample_world(term, handle, facebook_page_id=page), facebook_page_id=page)
 
     def start(self) -> Sandbox:
-        from monitor.sandbox.facebook_api import FacebookEmulator
-        from monitor.sandbox.reddit_api import RedditEmulator
-        from monitor.sandbox.twitter_api import TwitterEmulator
-
         self.emulators = {
-            "twitter": TwitterEmulator(self.world).start(),
-            "reddit": RedditEmulator(self.world).start(),
-            "facebook": FacebookEmulator(self.world).start(),
+            "twitter": twitter_api.TwitterEmulator(self.world).start(),
+            "reddit": reddit_api.RedditEmulator(self.world).start(),
+            "facebook": facebook_api.FacebookEmulator(self.world, self.facebook_page_id).start(),
             "slack": SlackEmulator().start(),
         }
         return self
@@ -82,7 +81,7 @@ class Sandbox:
             sources[name] = settings.model_copy(update=update)
         brands = [
             b.model_copy(update={"accounts": b.accounts.model_copy(
-                update={"facebook": b.accounts.facebook or [SANDBOX_PAGE_ID]})})
+                update={"facebook": b.accounts.facebook or [self.facebook_page_id]})})
             for b in config.brands
         ]
         url = database_url or f"sqlite:///{config.path.parent / SANDBOX_DB}"

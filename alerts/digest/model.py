@@ -1,0 +1,187 @@
+"""The digest's figures as plain frozen data: what every renderer and Slack read.
+
+Small-number rule: a share whose denominator is below `SMALL_N` (10) is shown as counts
+("3 of 7"), never as a percentage, and week-over-week changes of net sentiment are only
+given when both weeks have at least `SMALL_N` scored mentions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+SMALL_N = 10
+
+
+@dataclass(frozen=True)
+class Share:
+    """`part` of `whole`; `ratio` is None for an empty whole."""
+
+    part: int
+    whole: int
+
+    @property
+    def ratio(self) -> float | None:
+        return self.part / self.whole if self.whole else None
+
+    @property
+    def small(self) -> bool:
+        return self.whole < SMALL_N
+
+
+@dataclass(frozen=True)
+class Tally:
+    """Sentiment counts; `net` = (positive - negative) / scored, None with nothing scored."""
+
+    positive: int = 0
+    neutral: int = 0
+    negative: int = 0
+    unscored: int = 0
+
+    @property
+    def scored(self) -> int:
+        return self.positive + self.neutral + self.negative
+
+    @property
+    def total(self) -> int:
+        return self.scored + self.unscored
+
+    @property
+    def net(self) -> float | None:
+        return (self.positive - self.negative) / self.scored if self.scored else None
+
+    def share(self, label: str) -> Share:
+        return Share(int(getattr(self, label)), self.scored)
+
+
+@dataclass(frozen=True)
+class Day:
+    day: date
+    tally: Tally
+
+
+@dataclass(frozen=True)
+class PastWeek:
+    week: str
+    tally: Tally
+
+
+@dataclass(frozen=True)
+class Trend:
+    """This week against the previous week and the pooled average of the 4 weeks before.
+
+    The 4-week average net is pooled: (sum positive - sum negative) / sum scored over weeks
+    W-1..W-4, i.e. the volume-weighted mean of the weekly nets. Changes are in net units
+    (x100 = points) and None when either side has fewer than SMALL_N scored mentions.
+    """
+
+    previous: PastWeek
+    history: tuple[PastWeek, ...]  # W-1, W-2, W-3, W-4
+    avg4: Tally  # the 4 weeks summed
+    volume_avg4: float
+    net_change_vs_previous: float | None
+    net_change_vs_avg4: float | None
+
+
+@dataclass(frozen=True)
+class MentionRef:
+    id: int
+    source: str
+    url: str
+    author: str
+    reach: int
+    text: str
+    created_at: datetime
+    label: str | None
+    lang: str | None
+
+
+@dataclass(frozen=True)
+class Complaint:
+    situation: str
+    count: int
+    share: Share  # of the week's negative mentions
+    example: MentionRef  # the one with most reach (earliest on a tie)
+
+
+@dataclass(frozen=True)
+class Responses:
+    """How fast the brand answered the week's negative mentions (as of `Digest.as_of`).
+
+    Percentiles are nearest-rank: p-th = the ceil(p/100 * n)-th smallest first-response time,
+    so each is an observed value (the median of 4 values is the 2nd). Times are wall-clock
+    minutes; `within_target` uses the brand's SLA clock (always or business hours) and counts
+    unanswered negatives as outside the target.
+    """
+
+    negatives: int
+    answered: Share
+    median_minutes: float | None
+    p90_minutes: float | None
+    within_target: Share
+    target_minutes: int
+    sla_clock: str
+    open_unanswered: int  # no public reply and no closed case
+    closed_without_reply: int  # case closed in Slack without a public reply
+    open_examples: tuple[MentionRef, ...]
+
+
+@dataclass(frozen=True)
+class LangCorrections:
+    lang: str
+    corrected: int  # distinct mentions corrected this week
+    scored: Share  # corrected of this week's scored mentions in that language
+
+
+@dataclass(frozen=True)
+class Corrections:
+    """Sentiment corrections made in Slack during the week (on any week's mentions)."""
+
+    total: int
+    by_lang: tuple[LangCorrections, ...]
+    changes: tuple[tuple[str, str, int], ...]  # (old label, new label or "none", count)
+
+
+@dataclass(frozen=True)
+class Crisis:
+    id: int
+    created_at: datetime
+    state: str
+    situation: str | None
+    summary: str
+
+
+@dataclass(frozen=True)
+class Digest:
+    brand: str
+    week: str
+    timezone: str
+    start: datetime  # UTC, inclusive
+    end: datetime  # UTC, exclusive
+    as_of: datetime | None  # replies, corrections and case closures counted up to here
+    language: str  # report language
+    tally: Tally
+    days: tuple[Day, ...]
+    sources: tuple[tuple[str, int], ...]  # most first
+    languages: tuple[tuple[str, int], ...]  # "unknown" where no language was detected
+    trend: Trend
+    complaints: tuple[Complaint, ...]
+    unclassified_negatives: int
+    top_negative: tuple[MentionRef, ...]
+    top_positive: tuple[MentionRef, ...]
+    responses: Responses
+    corrections: Corrections
+    crises: tuple[Crisis, ...]
+
+    @property
+    def total(self) -> int:
+        return self.tally.total
+
+    @property
+    def empty(self) -> bool:
+        return self.tally.total == 0
+
+    @property
+    def key(self) -> str:
+        """Identity of this digest in Slack metadata and in file names."""
+        return f"digest:{self.brand}:{self.week}"

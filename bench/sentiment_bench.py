@@ -1,0 +1,205 @@
+"""Sentiment throughput and memory: bundled model vs an XLM-R-base-sized transformers model.
+
+    python bench/sentiment_bench.py --data ../shared/data/umsab [--quick]
+
+Each measurement runs in its own subprocess so that its peak RSS is its own. The XLM-R model is
+built from `XLMRobertaConfig()` defaults (base size: 12 layers, hidden 768) with random weights
+and a BPE tokenizer trained on UMSAB train text, because the hub is not reachable here; speed
+and memory do not depend on the weights. ONNX int8 agreement with fp32 is measured too, but on
+random weights it says little (near-uniform logits flip easily); for a real model run
+`vigia sentiment export-onnx` instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def sample_texts(data: Path, n: int, seed: int = 0) -> tuple[list[str], list[str | None]]:
+    """A mixed-language sample of val texts, repeated if `n` exceeds the split."""
+    from sentiment.evaluation import load_split
+
+    pairs = [(t, s.lang) for s in load_split(data, "val") for t in s.texts]
+    rng = np.random.default_rng(seed)
+    idx = rng.choice(len(pairs), size=n, replace=n > len(pairs))
+    return [pairs[i][0] for i in idx], [pairs[i][1] for i in idx]
+
+
+def bench_bundled(data: Path, n: int) -> dict[str, float]:
+    start = time.perf_counter()
+    from sentiment.bundled import BundledScorer
+
+    scorer = BundledScorer()
+    load_s = time.perf_counter() - start
+    texts, langs = sample_texts(data, n)
+    scorer.score(texts[:100], langs[:100])  # warm-up
+    start = time.perf_counter()
+    for i in range(0, n, 512):
+        scorer.score(texts[i:i + 512], langs[i:i + 512])
+    elapsed = time.perf_counter() - start
+    return {"load_s": load_s, "per_s": n / elapsed, "n": n, "rss_mb": peak_rss_mb()}
+
+
+def build_xlmr(data: Path, out: Path) -> None:
+    from sentiment.evaluation import load_split
+    from sentiment.training.toy_models import build_random_xlmr
+
+    texts = [t for s in load_split(data, "train") for t in s.texts]
+    build_random_xlmr(out, texts, vocab_size=30522)
+
+
+def bench_naive(model_dir: Path, data: Path, n: int) -> dict[str, float]:
+    """What a first implementation does: one text at a time, fp32, default threads."""
+    import torch
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
+    model = AutoModelForSequenceClassification.from_pretrained(model_dir, local_files_only=True)
+    model.eval()
+    texts, _ = sample_texts(data, n)
+    with torch.no_grad():
+        for text in texts[:3]:  # warm-up, as for the other paths
+            model(**tok(text, truncation=True, max_length=128, return_tensors="pt"))
+    start = time.perf_counter()
+    with torch.no_grad():
+        for text in texts:
+            model(**tok(text, truncation=True, max_length=128, return_tensors="pt"))
+    return {"per_s": n / (time.perf_counter() - start), "n": n, "rss_mb": peak_rss_mb()}
+
+
+def bench_torch(model_dir: Path, data: Path, n: int, sort: bool) -> dict[str, float]:
+    from sentiment.hf import HFScorer
+
+    scorer = HFScorer(str(model_dir), batch_size=32, max_length=128)
+    texts, _ = sample_texts(data, n)
+    scorer.predict_proba(texts[:32])  # warm-up
+    start = time.perf_counter()
+    scorer.predict_proba(texts, sort=sort)
+    return {"per_s": n / (time.perf_counter() - start), "n": n, "rss_mb": peak_rss_mb()}
+
+
+def bench_onnx(model_dir: Path, data: Path, n: int, n_agree: int) -> dict[str, float]:
+    from sentiment.hf import HFScorer
+    from sentiment.onnx_backend import prepare_onnx, session_logits
+
+    scorer = HFScorer(str(model_dir), batch_size=32, max_length=128)
+    agree_texts, _ = sample_texts(data, n_agree, seed=1)
+    start = time.perf_counter()
+    manifest = prepare_onnx(scorer, model_dir / "onnx", agree_texts)
+    prep_s = time.perf_counter() - start
+    scorer.use_logits_function(session_logits(model_dir / "onnx" / manifest.int8_path), "onnx")
+    texts, _ = sample_texts(data, n)
+    scorer.predict_proba(texts[:32])
+    start = time.perf_counter()
+    scorer.predict_proba(texts)
+    return {"per_s": n / (time.perf_counter() - start), "n": n, "rss_mb": peak_rss_mb(),
+            "agreement": manifest.agreement, "n_agree": n_agree, "prepare_s": prep_s,
+            "int8_mb": (model_dir / "onnx" / manifest.int8_path).stat().st_size / 1e6}
+
+
+def child(args: argparse.Namespace) -> None:
+    data, model_dir = Path(args.data), Path(args.model_dir) if args.model_dir else None
+    if args.part == "bundled":
+        result = bench_bundled(data, args.n)
+    elif args.part == "build":
+        build_xlmr(data, model_dir)  # type: ignore[arg-type]
+        result = {}
+    elif args.part == "naive":
+        result = bench_naive(model_dir, data, args.n)  # type: ignore[arg-type]
+    elif args.part in ("sorted", "unsorted"):
+        result = bench_torch(model_dir, data, args.n, args.part == "sorted")  # type: ignore[arg-type]
+    else:
+        result = bench_onnx(model_dir, data, args.n, args.n_agree)  # type: ignore[arg-type]
+    print("RESULT " + json.dumps(result))
+
+
+def run_part(part: str, data: Path, model_dir: Path | None, n: int, n_agree: int = 0) -> dict:
+    cmd = [sys.executable, __file__, "--child", part, "--data", str(data), "--n", str(n),
+           "--n-agree", str(n_agree)]
+    if model_dir:
+        cmd += ["--model-dir", str(model_dir)]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    line = next(x for x in out.splitlines() if x.startswith("RESULT "))
+    result = json.loads(line.removeprefix("RESULT "))
+    print(f"  {part}: {result}", file=sys.stderr, flush=True)
+    return result
+
+
+def cpu_name() -> str:
+    try:
+        out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
+        return next(line.split(":", 1)[1].strip() for line in out.splitlines()
+                    if line.startswith("Model name"))
+    except (OSError, StopIteration):
+        return platform.processor() or "unknown"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "umsab"))
+    parser.add_argument("--quick", action="store_true", help="Smaller samples (for a smoke run).")
+    parser.add_argument("--skip-xlmr", action="store_true")
+    parser.add_argument("--child", dest="part", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--model-dir", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--n", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--n-agree", type=int, default=0, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.part:
+        child(args)
+        return
+    data = Path(args.data)
+    scale = 4 if args.quick else 1
+    print(f"machine: {os.cpu_count()} cores, {cpu_name()}", file=sys.stderr)
+    rows = [("bundled (numpy)", run_part("bundled", data, None, 20_000 // scale))]
+    if not args.skip_xlmr:
+        with tempfile.TemporaryDirectory() as tmp:
+            model_dir = Path(tmp) / "xlmr-base-random"
+            run_part("build", data, model_dir, 0)
+            n = 384 // scale
+            rows += [
+                ("XLM-R base fp32, one by one (naive)",
+                 run_part("naive", data, model_dir, 120 // scale)),
+                ("XLM-R base fp32, batches of 32, unsorted",
+                 run_part("unsorted", data, model_dir, n)),
+                ("XLM-R base fp32, batches of 32, length-sorted",
+                 run_part("sorted", data, model_dir, n)),
+                ("XLM-R base ONNX dynamic int8, sorted",
+                 run_part("onnx", data, model_dir, n, 324 // scale)),
+            ]
+    print(f"\n{os.cpu_count()}-core {cpu_name()}, Python {platform.python_version()}\n")
+    print("| path | mentions/s | peak RSS (MB) | n | notes |")
+    print("|---|---:|---:|---:|---|")
+    naive = next((r["per_s"] for name, r in rows if "naive" in name), None)
+    for name, r in rows:
+        notes = []
+        if "load_s" in r:
+            notes.append(f"load {r['load_s']:.2f} s")
+        if naive and "XLM-R" in name and "naive" not in name:
+            notes.append(f"{r['per_s'] / naive:.1f}x naive")
+        if "agreement" in r:
+            notes.append(f"int8/fp32 label agreement {r['agreement']:.1%} on {r['n_agree']} "
+                         f"val texts (random weights); export+quantise {r['prepare_s']:.0f} s; "
+                         f"int8 file {r['int8_mb']:.0f} MB")
+        print(f"| {name} | {r['per_s']:.1f} | {r['rss_mb']:.0f} | {r['n']} | {'; '.join(notes)} |")
+
+
+if __name__ == "__main__":
+    main()

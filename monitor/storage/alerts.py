@@ -1,0 +1,342 @@
+"""Alert cases, corrections and the delivery side of the outbox: all their SQL lives here.
+
+Alert states (`AlertRow.state`) for a mention case:
+  open -> answered (brand reply or a person) | snoozed -> open | dismissed (not relevant,
+  wrong sentiment); `covered` = folded into a crisis alert (no message of its own; closes on
+  the brand's reply); `backfill` = too old when first seen, recorded but never posted.
+`level`: 0 not posted, 1 alerted, 2 escalated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session
+
+from monitor.storage.mentions import first_reply_subquery
+from monitor.storage.outbox import OutboxItem, mark_attempt
+from monitor.storage.tables import AlertRow, CorrectionRow, MentionRow, OutboxRow, ScoreRow
+from monitor.storage.upsert import insert_ignore
+
+ACTIVE_STATES = ("open", "snoozed", "covered")
+
+
+@dataclass(frozen=True)
+class AlertRecord:
+    id: int
+    key: str
+    kind: str
+    brand: str
+    mention_id: int | None
+    state: str
+    priority: str
+    level: int
+    situation: str | None
+    channel: str
+    slack_channel_id: str | None
+    slack_ts: str | None
+    assigned_to: str | None
+    snoozed_until: datetime | None
+    closed_by: str | None
+    close_reason: str | None
+    created_at: datetime
+    sent_at: datetime | None
+    escalated_at: datetime | None
+    closed_at: datetime | None
+    payload: dict[str, Any]
+
+
+_ALERT_FIELDS = [f.name for f in fields(AlertRecord)]
+
+
+def _record(row: AlertRow) -> AlertRecord:
+    values = {name: getattr(row, name) for name in _ALERT_FIELDS}
+    values["payload"] = dict(row.payload or {})
+    return AlertRecord(**values)
+
+
+# Alerts -----------------------------------------------------------------------------------
+
+
+def unalerted_negatives(session: Session, brand: str, threshold: float) -> list[int]:
+    """Ids of the brand's negative, unanswered mentions that have no alert case yet."""
+    first = first_reply_subquery()
+    stmt = (
+        select(MentionRow.id)
+        .join(ScoreRow, ScoreRow.mention_id == MentionRow.id)
+        .outerjoin(first, and_(first.c.source == MentionRow.source,
+                               first.c.parent == MentionRow.external_id))
+        .outerjoin(AlertRow, AlertRow.mention_id == MentionRow.id)
+        .where(MentionRow.brand == brand, ScoreRow.label == "negative",
+               ScoreRow.confidence >= threshold, first.c.replied_at.is_(None),
+               AlertRow.id.is_(None))
+        .order_by(MentionRow.created_at, MentionRow.id)
+    )
+    return list(session.execute(stmt).scalars())
+
+
+def create_alert(session: Session, *, key: str, kind: str, brand: str, state: str,
+                 now: datetime, mention_id: int | None = None, priority: str = "normal",
+                 level: int = 0, situation: str | None = None, channel: str = "",
+                 payload: dict[str, Any] | None = None) -> AlertRecord | None:
+    """Insert a case; None when the key (or the mention) already has one: never twice."""
+    stmt = insert_ignore(session, AlertRow, [{
+        "key": key, "kind": kind, "brand": brand, "mention_id": mention_id, "state": state,
+        "priority": priority, "level": level, "situation": situation, "channel": channel,
+        "created_at": now, "payload": payload or {},
+    }]).returning(AlertRow.id)
+    new_id = session.execute(stmt).scalar_one_or_none()
+    if new_id is None:
+        return None
+    row = session.get(AlertRow, new_id)
+    assert row is not None
+    return _record(row)
+
+
+def get_alert(session: Session, key: str, *, lock: bool = False) -> AlertRecord | None:
+    stmt = select(AlertRow).where(AlertRow.key == key)
+    if lock:
+        stmt = stmt.with_for_update()
+    row = session.execute(stmt).scalar_one_or_none()
+    return None if row is None else _record(row)
+
+
+def active_alerts(session: Session, brand: str) -> list[AlertRecord]:
+    """The brand's mention cases still waiting for an answer (open, snoozed or covered)."""
+    stmt = (
+        select(AlertRow)
+        .where(AlertRow.brand == brand, AlertRow.kind == "mention",
+               AlertRow.state.in_(ACTIVE_STATES))
+        .order_by(AlertRow.id)
+    )
+    return [_record(r) for r in session.execute(stmt).scalars()]
+
+
+def update_alert(session: Session, alert_id: int, **changes: Any) -> AlertRecord:
+    """Change columns of a case; `payload` is merged into the stored JSON, not replaced."""
+    row = session.get(AlertRow, alert_id, with_for_update=True)
+    if row is None:
+        raise KeyError(alert_id)
+    extra = changes.pop("payload", None)
+    for name, value in changes.items():
+        if name not in _ALERT_FIELDS or name in ("id", "key"):
+            raise AttributeError(name)
+        setattr(row, name, value)
+    if extra:
+        row.payload = {**(row.payload or {}), **extra}
+    session.flush()
+    return _record(row)
+
+
+def latest_crisis(session: Session, brand: str) -> AlertRecord | None:
+    stmt = (
+        select(AlertRow)
+        .where(AlertRow.brand == brand, AlertRow.kind == "crisis")
+        .order_by(AlertRow.created_at.desc(), AlertRow.id.desc())
+        .limit(1)
+    )
+    row = session.execute(stmt).scalar_one_or_none()
+    return None if row is None else _record(row)
+
+
+def _negative_in(brand: str, since: datetime, until: datetime, threshold: float) -> Any:
+    return and_(MentionRow.brand == brand, MentionRow.created_at >= since,
+                MentionRow.created_at < until, ScoreRow.label == "negative",
+                ScoreRow.confidence >= threshold)
+
+
+def count_negative(session: Session, brand: str, since: datetime, until: datetime,
+                   threshold: float) -> int:
+    stmt = (
+        select(func.count())
+        .select_from(MentionRow)
+        .join(ScoreRow, ScoreRow.mention_id == MentionRow.id)
+        .where(_negative_in(brand, since, until, threshold))
+    )
+    return int(session.execute(stmt).scalar_one())
+
+
+def top_negative(session: Session, brand: str, since: datetime, until: datetime,
+                 threshold: float, limit: int) -> list[int]:
+    """Ids of the window's negative mentions with the widest reach first."""
+    stmt = (
+        select(MentionRow.id)
+        .join(ScoreRow, ScoreRow.mention_id == MentionRow.id)
+        .where(_negative_in(brand, since, until, threshold))
+        .order_by(MentionRow.author_reach.desc(), MentionRow.id)
+        .limit(limit)
+    )
+    return list(session.execute(stmt).scalars())
+
+
+def first_mention_at(session: Session, brand: str) -> datetime | None:
+    """When the brand's history starts (the earliest stored mention)."""
+    stmt = select(func.min(MentionRow.created_at)).where(MentionRow.brand == brand)
+    return session.execute(stmt).scalar_one_or_none()
+
+
+# Corrections ------------------------------------------------------------------------------
+
+
+def score_label(session: Session, mention_id: int) -> tuple[str | None, str | None]:
+    """(label, lang) the mention was scored with (lang falls back to the mention's)."""
+    row = session.execute(
+        select(ScoreRow.label, ScoreRow.lang, MentionRow.lang)
+        .join(MentionRow, MentionRow.id == ScoreRow.mention_id)
+        .where(ScoreRow.mention_id == mention_id)
+    ).first()
+    if row is None:
+        return None, None
+    return row[0], row[1] or row[2]
+
+
+def add_correction(session: Session, *, mention_id: int, old_label: str,
+                   new_label: str | None, lang: str | None, user: str, now: datetime) -> None:
+    session.add(CorrectionRow(mention_id=mention_id, old_label=old_label, new_label=new_label,
+                              lang=lang, user=user, created_at=now))
+    session.flush()
+
+
+# Outbox delivery --------------------------------------------------------------------------
+
+
+def _item(row: OutboxRow) -> OutboxItem:
+    return OutboxItem(id=row.id, key=row.key, op=row.op, channel=row.channel,
+                      payload=dict(row.payload or {}), alert_id=row.alert_id,
+                      attempts=row.attempts, created_at=row.created_at)
+
+
+def deliverable(session: Session, now: datetime, limit: int = 50) -> list[OutboxItem]:
+    """Due pending items, oldest first, with head-of-line blocking per channel.
+
+    An item waits while an older pending item of the same channel is not due yet (backing
+    off, rate limited or in flight), so a channel's messages always arrive in order.
+    """
+    stmt = (
+        select(OutboxRow)
+        .where(OutboxRow.state == "pending")
+        .order_by(OutboxRow.id)
+        .limit(limit * 4)
+    )
+    blocked: set[str] = set()
+    out: list[OutboxItem] = []
+    for row in session.execute(stmt).scalars():
+        if row.channel in blocked:
+            continue
+        if row.next_attempt_at > now:
+            blocked.add(row.channel)
+            continue
+        out.append(_item(row))
+        if len(out) >= limit:
+            break
+    return out
+
+
+def begin_attempt(session: Session, item_id: int, now: datetime,
+                  lease: timedelta) -> OutboxItem | None:
+    """Count an attempt and hide the item from other workers for `lease` while it is in flight.
+
+    Returns the item as it was before this attempt (its `attempts` says whether an earlier
+    attempt may have reached Slack), or None when it is no longer ours to send.
+    """
+    stmt = select(OutboxRow).where(OutboxRow.id == item_id)
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    row = session.execute(stmt).scalar_one_or_none()
+    if row is None or row.state != "pending" or row.next_attempt_at > now:
+        return None
+    before = _item(row)
+    mark_attempt(session, item_id)
+    row.next_attempt_at = now + lease
+    return before
+
+
+@dataclass(frozen=True)
+class SentTarget:
+    state: str  # pending | sent | dead
+    channel_id: str | None
+    ts: str | None
+
+
+def target(session: Session, key: str) -> SentTarget | None:
+    """Where the item `key` landed in Slack (threads and updates need their parent's ts)."""
+    row = session.execute(select(OutboxRow).where(OutboxRow.key == key)).scalar_one_or_none()
+    if row is None:
+        return None
+    return SentTarget(row.state, (row.payload or {}).get("result_channel"), row.result_ts)
+
+
+def record_sent(session: Session, item_id: int, now: datetime, ts: str | None,
+                channel_id: str | None) -> None:
+    """Mark sent, remember the channel id, and stamp the alert case a `post` belongs to."""
+    row = session.get(OutboxRow, item_id)
+    if row is None:
+        return
+    row.state = "sent"
+    row.sent_at = now
+    row.result_ts = ts
+    row.last_error = None
+    if channel_id:
+        row.payload = {**(row.payload or {}), "result_channel": channel_id}
+    if row.op == "post" and row.alert_id is not None:
+        alert = session.get(AlertRow, row.alert_id)
+        if alert is not None and alert.slack_ts is None:
+            alert.slack_ts = ts
+            alert.slack_channel_id = channel_id
+            alert.sent_at = now
+
+
+def reschedule(session: Session, item_id: int, error: str, retry_at: datetime) -> None:
+    row = session.get(OutboxRow, item_id)
+    if row is not None:
+        row.last_error = error[:2000]
+        row.next_attempt_at = retry_at
+
+
+def give_up(session: Session, item_id: int, error: str) -> None:
+    row = session.get(OutboxRow, item_id)
+    if row is not None:
+        row.last_error = error[:2000]
+        row.state = "dead"
+
+
+def known_channel_id(session: Session, channel: str) -> str | None:
+    """The Slack id a configured channel name resolved to when we last posted there."""
+    stmt = (
+        select(OutboxRow.payload)
+        .where(OutboxRow.channel == channel, OutboxRow.state == "sent")
+        .order_by(OutboxRow.id.desc())
+        .limit(20)
+    )
+    for payload in session.execute(stmt).scalars():
+        if payload and payload.get("result_channel"):
+            return str(payload["result_channel"])
+    return None
+
+
+def outbox_summary(session: Session) -> dict[str, Any]:
+    """Counts for `vigia status`: pending, failing (pending with an error), dead, sent,
+    plus the oldest pending item's creation time and the latest error."""
+    counts = dict(session.execute(
+        select(OutboxRow.state, func.count()).group_by(OutboxRow.state)).all())
+    failing = session.execute(
+        select(func.count()).where(OutboxRow.state == "pending",
+                                   OutboxRow.last_error.is_not(None))).scalar_one()
+    oldest = session.execute(
+        select(func.min(OutboxRow.created_at)).where(OutboxRow.state == "pending")).scalar_one()
+    last_error = session.execute(
+        select(OutboxRow.last_error)
+        .where(OutboxRow.last_error.is_not(None), OutboxRow.state != "sent")
+        .order_by(OutboxRow.id.desc()).limit(1)).scalar_one_or_none()
+    pending = int(counts.get("pending", 0))
+    return {
+        "pending": pending - int(failing),
+        "failed": int(failing),
+        "dead": int(counts.get("dead", 0)),
+        "sent": int(counts.get("sent", 0)),
+        "oldest_pending_at": oldest,
+        "last_error": last_error,
+    }

@@ -1,0 +1,189 @@
+"""The escalation engine: what it records and queues, run after run (no Slack involved)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+from alerts import engine
+from alerts.interactive import apply_action
+from monitor.config import Config
+from monitor.storage.db import Database
+from monitor.storage.tables import MentionRow
+from tests.alerts.conftest import CHANNEL, MONDAY_NOON, ONCALL, OPS, World, make_config, minutes
+
+T0 = MONDAY_NOON
+
+
+def blocks_text(blocks: list[dict]) -> str:
+    return json.dumps(blocks, ensure_ascii=False)
+
+
+def test_grace_period_then_one_alert_with_card(db: Database, config: Config,
+                                               world: World) -> None:
+    mid = world.mention("Mi pedido no llega, llevo dos semanas esperando", at=T0)
+    world.mention("Me encanta la tienda", at=T0, label="positive")
+    world.mention("meh", at=T0, confidence=0.5)  # below the threshold
+    assert engine.run(db, config, T0 + minutes(9)).new_alerts == 0
+    assert world.outbox() == []
+
+    report = engine.run(db, config, T0 + minutes(10))
+    assert report.new_alerts == 1
+    (item,) = world.outbox()
+    assert (item.key, item.op, item.channel) == (f"mention:{mid}", "post", CHANNEL)
+    assert item.payload["metadata"] == {"event_type": "vigia_alert",
+                                        "event_payload": {"key": f"mention:{mid}"}}
+    shown = blocks_text(item.payload["blocks"])
+    assert "Mi pedido no llega" in shown and "@cliente" in shown
+    assert "vigia_answered" in shown and "vigia_wrong_sentiment" in shown
+    assert "Suggested reply 1" in shown
+    alert = world.alert(mid)
+    assert (alert.state, alert.level, alert.priority) == ("open", 1, "normal")
+    with db.transaction() as s:
+        situation = s.get(MentionRow, mid).situation  # type: ignore[union-attr]
+    assert situation == alert.situation == "shipping_delay"
+
+
+def test_high_priority_skips_grace(db: Database, config: Config, world: World) -> None:
+    big = world.mention(at=T0, reach=250_000)
+    words = world.mention("Esto es una estafa, voy a Profeco", at=T0)
+    report = engine.run(db, config, T0 + minutes(1))
+    assert report.new_alerts == 2
+    assert world.alert(big).priority == world.alert(words).priority == "high"
+    assert "HIGH PRIORITY" in blocks_text(world.outbox()[0].payload["blocks"])
+
+
+def test_runs_are_idempotent(db: Database, config: Config, world: World) -> None:
+    for i in range(3):
+        world.mention(f"queja {i}", at=T0)
+    now = T0 + minutes(130)
+    first = engine.run(db, config, now)
+    queued = len(world.outbox())
+    second = engine.run(db, config, now)
+    assert first.new_alerts == 3
+    assert second == engine.EscalationReport()
+    assert len(world.outbox()) == queued
+
+
+def test_already_answered_mentions_are_never_alerted(db: Database, config: Config,
+                                                     world: World) -> None:
+    mid = world.mention(at=T0)
+    world.reply(mid, at=T0 + minutes(5))
+    assert engine.run(db, config, T0 + minutes(30)).new_alerts == 0
+    assert world.alerts() == []
+
+
+def test_escalation_in_thread_at_the_sla(db: Database, config: Config, world: World) -> None:
+    mid = world.mention(at=T0)
+    engine.run(db, config, T0 + minutes(10))
+    assert engine.run(db, config, T0 + minutes(119)).escalations == 0
+    report = engine.run(db, config, T0 + minutes(120))
+    assert report.escalations == 1
+    alert = world.alert(mid)
+    thread = world.outbox(key=f"escalate:{alert.id}")[0]
+    assert thread.op == "thread" and thread.payload["parent_key"] == f"mention:{mid}"
+    assert f"<!subteam^{ONCALL}>" in thread.payload["text"]
+    update = world.outbox(key=f"escalated-card:{alert.id}")[0]
+    assert "Escalated" in blocks_text(update.payload["blocks"])
+    assert (alert.level, alert.state) == (2, "open")
+    assert engine.run(db, config, T0 + minutes(300)).escalations == 0
+
+
+def test_brand_reply_updates_card_and_closes(db: Database, config: Config,
+                                             world: World) -> None:
+    mid = world.mention(at=T0)
+    engine.run(db, config, T0 + minutes(10))
+    world.reply(mid, at=T0 + minutes(37), account="tiendasol")
+    report = engine.run(db, config, T0 + minutes(40))
+    assert report.reply_updates == 1
+    alert = world.alert(mid)
+    assert (alert.state, alert.closed_by, alert.close_reason) == (
+        "answered", "tiendasol", "brand_reply")
+    update = world.outbox(key=f"answered:{alert.id}")[0]
+    assert update.op == "update" and update.payload["target_key"] == f"mention:{mid}"
+    shown = blocks_text(update.payload["blocks"])
+    assert "Answered by @tiendasol after 37 min" in shown
+    assert "vigia_answered" not in shown  # buttons gone
+    note = world.outbox(key=f"answered-note:{alert.id}")[0]
+    assert note.payload["text"] == "✅ Answered by @tiendasol after 37 min"
+    assert engine.run(db, config, T0 + minutes(200)) == engine.EscalationReport()
+
+
+def test_snooze_reopens_and_renotifies(db: Database, config: Config, world: World) -> None:
+    mid = world.mention(at=T0)
+    engine.run(db, config, T0 + minutes(10))
+    apply_action(db, "vigia_snooze", f"mention:{mid}", "U0CM", T0 + minutes(15))
+    assert engine.run(db, config, T0 + minutes(60)).reopened == 0
+    report = engine.run(db, config, T0 + minutes(76))
+    assert report.reopened == 1
+    alert = world.alert(mid)
+    assert (alert.state, alert.snoozed_until) == ("open", None)
+    (note,) = [o for o in world.outbox(op="thread") if o.key.startswith("reopen:")]
+    assert "Snooze over" in note.payload["text"]
+    assert engine.run(db, config, T0 + minutes(77)).reopened == 0
+
+
+def test_three_am_posts_but_pages_only_in_business_hours(db: Database, config: Config,
+                                                         world: World) -> None:
+    three_am = datetime(2026, 3, 3, 2, 0, tzinfo=UTC)  # Tuesday 03:00 in Madrid
+    mid = world.mention(at=three_am)
+    assert engine.run(db, config, three_am + minutes(10)).new_alerts == 1
+    assert "outside business hours" in blocks_text(world.outbox()[0].payload["blocks"])
+    report = engine.run(db, config, three_am + minutes(125))
+    assert (report.escalations, report.deferred) == (0, 1)
+    assert world.alert(mid).payload["page_deferred_until"] == "2026-03-03T08:00:00+00:00"
+    assert engine.run(db, config, three_am + minutes(200)).deferred == 0  # counted once
+    assert engine.run(db, config, datetime(2026, 3, 3, 8, 0, tzinfo=UTC)).escalations == 1
+
+
+def test_three_am_high_priority_pages_at_once(db: Database, config: Config,
+                                              world: World) -> None:
+    three_am = datetime(2026, 3, 3, 2, 0, tzinfo=UTC)
+    mid = world.mention("Voy a denunciar esta estafa", at=three_am)
+    assert engine.run(db, config, three_am).new_alerts == 1
+    assert engine.run(db, config, three_am + minutes(120)).escalations == 1
+    alert = world.alert(mid)
+    assert f"<!subteam^{ONCALL}>" in world.outbox(key=f"escalate:{alert.id}")[0].payload["text"]
+
+
+def test_business_minutes_sla_clock(db: Database, world: World) -> None:
+    config = make_config(escalation={"business_hours": {"sla_clock": "business_hours"}})
+    evening = datetime(2026, 3, 2, 17, 0, tzinfo=UTC)  # Monday 18:00 Madrid
+    mid = world.mention(at=evening)
+    engine.run(db, config, evening + minutes(10))
+    # 60 business minutes on Monday + 60 on Tuesday: the target is Tuesday 10:00 Madrid
+    assert world.alert(mid).payload["sla_deadline"] == "2026-03-03T09:00:00+00:00"
+    assert engine.run(db, config, datetime(2026, 3, 3, 8, 59, tzinfo=UTC)).escalations == 0
+    assert engine.run(db, config, datetime(2026, 3, 3, 9, 0, tzinfo=UTC)).escalations == 1
+
+
+def test_backfill_is_recorded_not_posted(db: Database, config: Config, world: World) -> None:
+    now = T0 + timedelta(days=10)
+    old = [world.mention(f"queja vieja {i}", at=T0 + minutes(i)) for i in range(30)]
+    fresh = world.mention("queja nueva", at=now - minutes(20))
+    report = engine.run(db, config, now)
+    assert (report.new_alerts, report.suppressed) == (1, 30)
+    assert {world.alert(m).state for m in old} == {"backfill"}
+    assert world.alert(fresh).state == "open"
+    (notice,) = world.outbox(op="ops")
+    assert notice.channel == OPS and "30 unanswered negative mention(s)" in notice.payload["text"]
+    assert engine.run(db, config, now + minutes(1)).suppressed == 0
+    assert len(world.outbox(op="ops")) == 1
+
+
+def test_ops_notice_once_per_key_and_escaped(db: Database, config: Config,
+                                             world: World) -> None:
+    now = datetime(2026, 3, 2, tzinfo=UTC)
+    with db.transaction() as s:
+        assert engine.enqueue_ops_notice(s, config, "twitter:auth", "X <!channel> failed", now)
+        assert not engine.enqueue_ops_notice(s, config, "twitter:auth", "again", now)
+    (item,) = world.outbox()
+    assert item.key == "ops:twitter:auth" and item.channel == OPS
+    assert "<!channel>" not in json.dumps(item.payload)
+
+
+def test_unscored_and_other_brands_are_ignored(db: Database, config: Config,
+                                               world: World) -> None:
+    world.mention(at=T0, scored=False)
+    world.mention(at=T0, brand="Otra")
+    assert engine.run(db, config, T0 + minutes(30)).new_alerts == 0

@@ -1,0 +1,1 @@
+"""Keyword tests: definition, compilers, matcher, editing, CLI, reload."""
