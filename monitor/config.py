@@ -81,6 +81,7 @@ class SourceSettings(Strict):
     enabled: bool = False
     interval_minutes: float = Field(default=5.0, gt=0, le=24 * 60)
     api_base: str | None = None
+    request_timeout_s: float = Field(default=10.0, gt=0, le=120)  # per HTTP request
 
     @field_validator("api_base")
     @classmethod
@@ -112,7 +113,6 @@ class TwitterSettings(SourceSettings):
     exclude_retweets: bool = True
     monthly_read_budget: int = Field(default=100_000, ge=0)
     cost_per_read_usd: float = Field(default=0.005, ge=0)
-    request_timeout_s: float = Field(default=10.0, gt=0, le=120)  # per HTTP request to X
 
 
 class RedditSettings(SourceSettings):

@@ -100,18 +100,34 @@ def _queries(rt: Runtime, source: str) -> list[Query]:
     return out
 
 
+# On the brand's own Facebook Page every comment is addressed to the brand, named or not
+# ("mi pedido no llegó" under the Page's post): keep those even without a keyword hit.
+OWN_PAGE_KINDS = {("facebook", "comments"), ("facebook", "visitor_posts")}
+
+
 def _match(rt: Runtime, query: Query, mentions: list[Mention]) -> tuple[list[Mention], int]:
     """Apply the one local keyword matcher every source shares; record brand + keyword."""
     kept: list[Mention] = []
+    own_page = (query.options.get("source"), query.options.get("kind")) in OWN_PAGE_KINDS
     for m in mentions:
         hit = rt.matcher.match(
             m.text, source=m.source, author_handle=m.author_handle, author_id=m.author_id,
             lang=m.lang,
         )
-        if hit is None:
-            continue
-        kept.append(replace(m, brand=hit.brand, keyword=hit.keyword))
+        if hit is not None:
+            kept.append(replace(m, brand=hit.brand, keyword=hit.keyword))
+        elif own_page and not _excluded_author(rt, query.brand, m):
+            kept.append(replace(m, brand=query.brand, keyword="(own Facebook Page)"))
     return kept, len(mentions) - len(kept)
+
+
+def _excluded_author(rt: Runtime, brand: str, m: Mention) -> bool:
+    try:
+        settings = rt.config.brand(brand)
+    except KeyError:
+        return True
+    excluded = {a.lower().lstrip("@") for a in settings.keywords.exclude_authors}
+    return bool({m.author_handle.lower(), m.author_id.lower()} & excluded)
 
 
 def _languages(rt: Runtime, mentions: list[Mention]) -> list[str | None]:

@@ -107,7 +107,7 @@ class AuthError(SourceError):
 
 
 class RateLimited(SourceError):
-    """The platform asked us to wait: defer this source (never sleep the scheduler) until `reset_at`."""
+    """The platform asked us to wait: defer the source until `reset_at` (never sleep)."""
 
     def __init__(self, message: str, *, reset_at: datetime) -> None:
         super().__init__(message)

@@ -18,8 +18,18 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 from monitor.keyword_compiler import query_key
-from sources.base import AuthError, BrandAccounts, Cursor, Page, Query, Source, TransientError
-from sources.facebook_http import DEFAULT_TIMEOUT_S, GraphClient, GraphNotFound, next_params
+from sources.base import (
+    AuthError,
+    BrandAccounts,
+    BrandReply,
+    Cursor,
+    Mention,
+    Page,
+    Query,
+    Source,
+    TransientError,
+)
+from sources.facebook_http import GraphClient, GraphNotFound, next_params
 from sources.facebook_normalize import (
     FIELDS,
     POST_FIELDS,
@@ -115,7 +125,8 @@ class FacebookSource:
                     marks.pop(post_id, None)
                     break
                 raw_items = _data(body, "comments")
-                page = Page(items_read=len(raw_items))
+                mentions: list[Mention] = []
+                replies: list[BrandReply] = []
                 skipped = 0
                 for raw in raw_items:
                     try:
@@ -132,14 +143,14 @@ class FacebookSource:
                     if it.author_id == page_id:
                         answered = it.parent_id or (post_id if post_author != page_id else None)
                         if answered:
-                            page.brand_replies.append(to_page_reply(
+                            replies.append(to_page_reply(
                                 it, answered=answered, page_id=page_id, thread_id=post_id))
                         continue
-                    page.mentions.append(
+                    mentions.append(
                         to_mention(it, kind="comment", page_id=page_id, thread_id=post_id))
                 marks[post_id] = mark
-                yield Page(page.mentions, page.brand_replies, Cursor(_comments_state(floor, marks)),
-                           items_read=page.items_read, skipped=skipped)
+                yield Page(mentions, replies, Cursor(_comments_state(floor, marks)),
+                           items_read=len(raw_items), skipped=skipped)
                 resume = next_params(body)
 
     # -- newest-first edges: visitor posts, tagged posts ------------------------------------
@@ -152,7 +163,7 @@ class FacebookSource:
         for _ in range(self.max_pages):
             body = self.client.get(f"{page_id}/{edge}", {**params, **(walk.resume or {})})
             raw_items = _data(body, edge)
-            mentions = []
+            mentions: list[Mention] = []
             skipped = 0
             for raw in raw_items:
                 try:
@@ -225,6 +236,6 @@ def create(settings: Any, env: Mapping[str, str]) -> Source:
         api_base=settings.api_base,
         version=settings.api_version,
         now=lambda: datetime.now(UTC),
-        timeout_s=float(getattr(settings, "timeout_seconds", None) or DEFAULT_TIMEOUT_S),
+        timeout_s=float(settings.request_timeout_s),
     )
     return FacebookSource(client, include_visitor_posts=settings.include_visitor_posts)

@@ -22,8 +22,18 @@ from typing import Any, ClassVar
 import praw
 
 from monitor.keyword_compiler import compile_reddit_queries, query_key
-from sources.base import AuthError, BrandAccounts, Cursor, Page, Query, Source, TransientError
-from sources.reddit_http import DEFAULT_TIMEOUT_S, build_reddit, translate
+from sources.base import (
+    AuthError,
+    BrandAccounts,
+    BrandReply,
+    Cursor,
+    Mention,
+    Page,
+    Query,
+    Source,
+    TransientError,
+)
+from sources.reddit_http import build_reddit, translate
 from sources.reddit_normalize import (
     MalformedItem,
     is_brand,
@@ -117,8 +127,9 @@ class RedditSource:
                 return
 
     def _page(self, query: Query, children: list[Any], walk: NewestFirstWalk) -> Page:
-        accounts = query.accounts.handles
-        page = Page()
+        """Normalise one listing page: new items only, brand comments as replies."""
+        mentions: list[Mention] = []
+        replies: list[BrandReply] = []
         skipped = 0
         for child in children:
             try:
@@ -129,15 +140,13 @@ class RedditSource:
                 continue
             if not walk.take(it.created, it.fullname):
                 continue
-            if is_brand(it.author, accounts):
+            if is_brand(it.author, query.accounts.handles):
                 reply = to_brand_reply(it)
                 if reply is not None:
-                    page.brand_replies.append(reply)
-                continue
-            if query.options.get("kind") == "brand_comments":
-                continue  # an account that is no longer listed as the brand's
-            page.mentions.append(to_mention(it))
-        return Page(page.mentions, page.brand_replies, skipped=skipped)
+                    replies.append(reply)
+            elif query.options.get("kind") != "brand_comments":
+                mentions.append(to_mention(it))
+        return Page(mentions, replies, skipped=skipped)
 
     def close(self) -> None:
         self._reddit = None
@@ -200,7 +209,7 @@ def create(settings: Any, env: Mapping[str, str]) -> Source:
                        (settings.client_secret_env, client_secret)):
         if not value:
             raise AuthError(f"reddit: environment variable {var} is not set", env_var=var)
-    timeout_s = float(getattr(settings, "timeout_seconds", None) or DEFAULT_TIMEOUT_S)
+    timeout_s = float(settings.request_timeout_s)
 
     def factory(guard: RateGuard) -> praw.Reddit:
         return build_reddit(

@@ -175,3 +175,25 @@ def test_rate_guard_forgets_an_expired_window() -> None:
         guard.check()
     now[0] += timedelta(seconds=11)
     guard.check()
+
+
+def test_emulator_token_endpoint_grants() -> None:
+    import requests
+
+    from monitor.sandbox.reddit_api import CLIENT_ID, CLIENT_SECRET, RedditEmulator
+
+    emulator = RedditEmulator(World(), users={"vigia_bot": "pw"}).start()
+    try:
+        url = emulator.base_url + "/api/v1/access_token"
+        auth = (CLIENT_ID, CLIENT_SECRET)
+        ok = requests.post(url, auth=auth, data={"grant_type": "password",
+                                                 "username": "vigia_bot", "password": "pw"})
+        assert ok.json()["token_type"] == "bearer" and ok.json()["expires_in"] > 0
+        wrong = requests.post(url, auth=auth, data={"grant_type": "password",
+                                                    "username": "vigia_bot", "password": "x"})
+        assert wrong.json() == {"error": "invalid_grant"}
+        bad = requests.post(url, auth=(CLIENT_ID, "nope"),
+                            data={"grant_type": "client_credentials"})
+        assert bad.status_code == 401 and bad.json() == {"message": "Unauthorized", "error": 401}
+    finally:
+        emulator.stop()

@@ -1,0 +1,5 @@
+"""`python -m monitor.cli` = `vigia`."""
+
+from monitor.cli import main
+
+main()
