@@ -120,6 +120,10 @@ class GraphClient:
         if not isinstance(error, dict):
             if status >= 500:
                 return TransientError(f"facebook: server error {status} on GET {url}")
+            if status in (401, 403):
+                return AuthError(
+                    f"facebook: the Page token was refused ({status}); set {self.env_var} to a "
+                    "valid Page access token", env_var=self.env_var)
             return TransientError(f"facebook: unexpected {status} on GET {url}")
         code, sub = error.get("code"), error.get("error_subcode")
         message = redact(str(error.get("message", "")))[:300]

@@ -7,6 +7,7 @@ logs request headers (the bearer token included) at DEBUG; a logging filter reda
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Callable, Mapping
@@ -82,9 +83,30 @@ class TimeoutAdapter(HTTPAdapter):
         cert: Cert = None,
         proxies: Mapping[str, str] | None = None,
     ) -> requests.Response:
-        return super().send(
+        response = super().send(
             request, stream, self.timeout if timeout is None else timeout, verify, cert, proxies
         )
+        if response.status_code >= 400:
+            _make_error_readable(response)
+        return response
+
+
+def _make_error_readable(response: requests.Response) -> None:
+    """tweepy builds its exception from the error body and crashes on one it does not expect
+    (a proxy's HTML page, `{"error": 401}`); swap such a body for a problem document so the
+    status code, which is what decides auth vs. outage, always reaches our error mapping."""
+    try:
+        body = response.json()
+        readable = isinstance(body, dict) and all(
+            isinstance(body.get(k, ""), str) for k in ("error", "detail", "title")
+        ) and all(isinstance(e, dict) for e in body.get("errors", []))
+    except ValueError:
+        readable = False
+    if not readable:
+        problem = {"title": response.reason or "HTTP error",
+                   "detail": f"HTTP {response.status_code}", "status": response.status_code}
+        response._content = json.dumps(problem).encode()
+        response.headers["content-type"] = "application/problem+json"
 
 
 class RoutingAdapter(TimeoutAdapter):
