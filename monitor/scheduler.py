@@ -90,12 +90,28 @@ class Daemon:
         pipeline.escalate(self.rt)
         pipeline.deliver(self.rt)
 
+    def _poll(self, name: str) -> None:
+        report = pipeline.collect_source(self.rt, name)
+        if report.new_mentions or report.brand_replies:
+            self._trigger("score")
+
+    def _score(self) -> None:
+        if pipeline.score_pending(self.rt).scored:
+            self._trigger("alerts")
+
+    def _trigger(self, job_id: str) -> None:
+        """Run a downstream job now instead of at its next tick: a new complaint reaches
+        Slack within seconds of being collected, not up to a scoring interval later."""
+        job = self.scheduler.get_job(job_id)
+        if job is not None and not self.stopping.is_set():
+            job.modify(next_run_time=self.rt.now())
+
     def schedule(self) -> None:
         jobs = ROLE_JOBS[self.role]
         if "poll" in jobs:
             self._schedule_polls()
         if "score" in jobs:
-            self.scheduler.add_job(self._guarded("score", lambda: pipeline.score_pending(self.rt)),
+            self.scheduler.add_job(self._guarded("score", self._score),
                                    "interval", seconds=SCORE_EVERY_S, id="score",
                                    next_run_time=self.rt.now())
         if "alerts" in jobs:
@@ -112,8 +128,7 @@ class Daemon:
         for name in pipeline.enabled_sources(self.rt):
             minutes = getattr(self.rt.config.sources, name).interval_minutes
             self.scheduler.add_job(
-                self._leased(f"poll:{name}", functools.partial(pipeline.collect_source, self.rt,
-                                                              name)),
+                self._leased(f"poll:{name}", functools.partial(self._poll, name)),
                 "interval", minutes=minutes, id=f"poll:{name}", next_run_time=self.rt.now(),
                 replace_existing=True,
             )

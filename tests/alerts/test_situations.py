@@ -252,3 +252,13 @@ def test_labels() -> None:
     assert situation_label("shipping_delay", "fr") == "Shipping delay"
     assert situation_label("nonsense", None) == "Other"
     assert SITUATIONS[-1] == "unknown"
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("Pedí el martes y me llegó el jueves, genial", "es"),
+    ("No puedo creer lo rápido que llegó, gracias!", "es"),
+    ("Não acredito como chegou rápido, amei", "pt"),
+    ("Arrived quickly, no complaints, thanks", "en"),
+])
+def test_happy_posts_are_not_read_as_complaints(text: str, lang: str) -> None:
+    assert detect_situation(text, lang) == "praise"

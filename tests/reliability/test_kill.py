@@ -17,7 +17,7 @@ from monitor.sandbox.http import Fault
 from monitor.sandbox.runner import Sandbox
 from monitor.storage.db import open_database
 from monitor.storage.tables import AlertRow, MentionRow, ScoreRow
-from tests.reliability.harness import vigia_process, write_config
+from tests.process_harness import vigia_process, write_config
 from tests.reliability.stream import stream_world
 
 REPO = Path(__file__).resolve().parents[2]
