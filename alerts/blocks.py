@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, cast
 
 from alerts.escape import (
     BUTTON_VALUE_LIMIT,
@@ -74,11 +74,16 @@ class AlertCard:
 
 
 class ExampleLike(Protocol):
-    """What a crisis example needs; `AlertCard` qualifies."""
+    """What a crisis example needs; `AlertCard` qualifies (read-only, as frozen fields are)."""
 
-    text: str
-    url: str
-    author_reach: int
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def url(self) -> str: ...
+
+    @property
+    def author_reach(self) -> int: ...
 
 
 # ---------------------------------------------------------------- small formatting helpers
@@ -108,10 +113,14 @@ def reach(count: int) -> str:
 
 
 def handle(value: str, source: str = "twitter") -> str:
-    """A handle with its platform prefix, escaped for mrkdwn."""
+    """A handle with its platform prefix, escaped for mrkdwn ("" when the platform has none)."""
     bare = value.strip()
+    if not bare:
+        return ""
     if source == "reddit":
         shown = bare if bare.startswith(("u/", "/u/")) else f"u/{bare}"
+    elif source == "facebook":
+        shown = bare  # Facebook has no @handles: the name or page id as given
     else:
         shown = bare if bare.startswith("@") else f"@{bare}"
     return escape_mrkdwn(shown)
@@ -133,7 +142,7 @@ def group_mention(group_id: str | None) -> str:
 
 def quote(text: str, limit: int = QUOTE_LIMIT, more_url: str | None = None) -> str:
     """User text escaped, truncated and shown as a mrkdwn block quote."""
-    body = truncate(escape_mrkdwn(text.strip()) or "(sin texto)", limit, more_url)
+    body = truncate(escape_mrkdwn(text.strip()) or "(no text)", limit, more_url)
     return "\n".join(f">{line}" if line.strip() else ">" for line in body.split("\n"))
 
 
@@ -143,8 +152,10 @@ def mrkdwn(text: str, limit: int = SECTION_TEXT_LIMIT) -> dict[str, str]:
 
 
 def plain(text: str, limit: int) -> dict[str, Any]:
-    """A plain_text object (Slack never parses mentions or links in these)."""
-    return {"type": "plain_text", "text": truncate(text, limit), "emoji": True}
+    """A plain_text object. Slack parses no mentions here, but angle brackets are still
+    swapped for look-alikes so that no `<!...>` ever appears in a payload we send."""
+    shown = text.replace("<", "‹").replace(">", "›")
+    return {"type": "plain_text", "text": truncate(shown, limit), "emoji": True}
 
 
 def section(text: str) -> Block:
@@ -172,7 +183,8 @@ def example_fields(example: ExampleLike | Sequence[Any]) -> tuple[str, str, int]
     if isinstance(example, tuple | list):
         text, url, count = example[0], example[1], example[2] if len(example) > 2 else 0
         return str(text), str(url), int(count or 0)
-    return example.text, example.url, int(example.author_reach or 0)
+    card = cast(ExampleLike, example)
+    return card.text, card.url, int(card.author_reach or 0)
 
 
 def button_value(alert_key: str) -> str:
@@ -258,8 +270,10 @@ def alert_message(card: AlertCard) -> tuple[str, list[Block]]:
     source = SOURCE_NAMES.get(card.source, card.source.title())
     loud = card.priority == "high"
     title = f"{'🔴 HIGH PRIORITY · ' if loud else '🟠 '}{source} · {card.brand}"
-    name = escape_mrkdwn(card.author_name.strip()) or handle(card.author_handle, card.source)
-    author = (f"👤 *{name}* {handle(card.author_handle, card.source)} · "
+    name = (truncate(escape_mrkdwn(" ".join(card.author_name.split())), 100)
+            or handle(card.author_handle, card.source))
+    shown = handle(card.author_handle, card.source)
+    author = (f"👤 *{name}*{' ' + shown if shown and shown != name else ''} · "
               f"{reach(card.author_reach)} followers")
     label = f"{LABEL_EMOJI.get(card.label, '❔')} {escape_mrkdwn(card.label)}"
     lang = escape_mrkdwn(card.lang or "unknown")
@@ -274,17 +288,17 @@ def alert_message(card: AlertCard) -> tuple[str, list[Block]]:
     if card.suggestions:
         blocks.append({"type": "divider"})
         for number, reply in enumerate(card.suggestions[:3], 1):
-            body = escape_mrkdwn(reply).replace("```", "ˋˋˋ")
-            blocks.append(section(truncate(f"*Suggested reply {number}*\n```{body}```",
-                                           SECTION_TEXT_LIMIT)))
+            body = truncate(escape_mrkdwn(reply).replace("```", "ˋˋˋ"), SECTION_TEXT_LIMIT - 40)
+            blocks.append(section(f"*Suggested reply {number}*\n```{body}```"))
     status = _status_line(card)
     closed = _closed_line(card)
     if status and not closed:
         blocks.append(context(status))
     blocks.append(context(closed) if closed else _actions(card))
     excerpt = truncate(escape_mrkdwn(" ".join(card.text.split())), 200)
+    who = handle(card.author_handle, card.source) or name
     text = (f"{'🔴 ' if loud else ''}{escape_mrkdwn(card.brand)}: {escape_mrkdwn(card.label)} "
-            f"mention on {source} by {handle(card.author_handle, card.source)}: {excerpt}")
+            f"mention on {source} by {who}: {excerpt}")
     return finish(text, blocks)
 
 
@@ -293,7 +307,7 @@ def escalation_message(card: AlertCard, oncall_group: str | None) -> tuple[str, 
     ping = group_mention(oncall_group)
     headline = f"⏰ Response target missed: {duration(card.age_minutes)} without answer"
     lead = f"{ping} {headline}" if ping else headline
-    who = handle(card.author_handle, card.source)
+    who = handle(card.author_handle, card.source) or escape_mrkdwn(card.author_name)
     blocks: list[Block] = [
         section(f"*{lead}*"),
         section(quote(card.text, limit=500, more_url=card.url)),

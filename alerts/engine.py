@@ -33,7 +33,7 @@ from alerts.escape import escape_mrkdwn, slack_link, slack_url
 from alerts.policy import BrandClock, Priority, priority
 from alerts.scripts import ScriptLibrary
 from alerts.situations import SituationDetector, default_detector
-from monitor.config import BrandSettings, Config
+from monitor.config import BrandSettings, Config, private_channel_for
 from monitor.records import StoredMention
 from monitor.storage import alerts as store
 from monitor.storage.db import Database
@@ -310,7 +310,7 @@ class _Brand:
         suggestions = [] if state == "backfill" else self.scripts.suggest(
             situation, lang or self.brand.languages[0], author_name=sm.mention.author_name,
             author_handle=sm.mention.author_handle, brand=self.brand.name,
-            source=sm.mention.source, private_channel=self.brand.private_channel,
+            source=sm.mention.source, private_channel=private_channel_for(self.brand, lang),
             count=SUGGESTIONS, seed=f"mention:{sm.id}")
         deadline = self.clock.sla_deadline(sm.mention.created_at, level)
         payload: dict[str, Any] = {

@@ -130,7 +130,7 @@ def truncate(text: str, limit: int, more_url: str | None = None,
         suffix = "…"
     budget = limit - _length(suffix)
     if budget <= 0:
-        return ""
+        return "…" if limit >= 1 else ""
     # code points can be 2 UTF-16 units: shrink until the head fits
     index = min(len(text), budget)
     while index > 0 and _length(text[:index]) > budget:

@@ -59,6 +59,8 @@ _SALES_WORDS = re.compile(
 )
 _SHOUT = re.compile(r"\b[A-ZÁÉÍÓÚÑÃÕÇ]{4,}\b")
 _LANG_FILE = re.compile(r"^[a-z]{2,3}$")
+_HONORIFICS = frozenset({"dr", "dra", "sr", "sra", "srta", "mr", "mrs", "ms", "miss", "don",
+                         "doña", "prof", "ing", "lic"})
 
 
 class ScriptError(ValueError):
@@ -199,6 +201,8 @@ def personal_name(author_name: str, author_handle: str) -> str:
     """
     for token in author_name.split():
         word = token.strip(".,;:!¡?¿\"'()[]{}*_~|")
+        if word.casefold() in _HONORIFICS:
+            continue
         if (2 <= len(word) <= PLACEHOLDER_MAX["name"]
                 and all(ch.isalpha() or ch in "'’-" for ch in word)
                 and any(ch.isalpha() for ch in word)):
@@ -264,6 +268,10 @@ class ScriptLibrary:
         """The templates of one situation in one language (no fallback)."""
         return list(self._scripts.get((situation, lang), []))
 
+    def scripts_in(self, lang: str) -> list[Script]:
+        """Every template of one language, in file order."""
+        return [s for (_sit, code), group in self._scripts.items() if code == lang for s in group]
+
     def all_scripts(self) -> list[Script]:
         """Every template, for checks and documentation."""
         return [s for group in self._scripts.values() for s in group]
@@ -271,17 +279,16 @@ class ScriptLibrary:
     def choose(self, situation: str, lang: str | None, source: str) -> list[Script]:
         """Templates for the situation in the customer's language, else es, else en.
 
-        A situation with no script in any of those languages falls back to the general
-        `unknown` apology. Only templates declared for `source` are returned.
+        The language wins over the situation: when the customer's language has no script for
+        this situation, its general `unknown` apology is used before trying another language,
+        because a reply the customer cannot read is worse than a general one. Only templates
+        declared for `source` are returned.
         """
         channel = source if source in CHANNEL_LIMITS else STRICTEST_CHANNEL
-        wanted = base_lang(lang)
-        chain = [code for code in (wanted, *FALLBACK_LANGS) if code]
-        situations = [situation] if situation == UNKNOWN else [situation, UNKNOWN]
-        for candidate in situations:
-            if candidate not in SITUATIONS:
-                continue
-            for code in dict.fromkeys(chain):
+        chain = [code for code in (base_lang(lang), *FALLBACK_LANGS) if code]
+        situations = [s for s in dict.fromkeys((situation, UNKNOWN)) if s in SITUATIONS]
+        for code in dict.fromkeys(chain):
+            for candidate in situations:
                 fitting = [s for s in self._scripts.get((candidate, code), [])
                            if channel in s.channels]
                 if fitting:

@@ -13,6 +13,7 @@ Matching rules, all documented in docs/scripts.md:
 * a phrase matches whole words only ("cobro" never matches inside "cobros" or "descobro");
 * `*` at the end of a word is a prefix wildcard ("reembols*" = reembolso, reembolsen...);
 * `...` stands for up to five words in between ("no ... llega*" = "no me ha llegado");
+* `|` separates alternatives between two `...` ("roto|rota|no funciona");
 * the customer's language rules plus the language-independent `any` rules are tried first;
   when nothing matches (or the language is unknown) every language's rules are tried, because
   platform language tags are often wrong on short posts;
@@ -25,6 +26,7 @@ from __future__ import annotations
 import re
 import tomllib
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -49,12 +51,13 @@ SITUATIONS: tuple[str, ...] = (
 UNKNOWN = "unknown"
 RULES_FILE = "situations.toml"
 MAX_GAP_WORDS = 5
+MAX_TEXT = 5_000  # long Reddit posts state their problem early; keeps detection fast
 
 # Human names, shown in Slack: English for the team, plus the customer's language.
 SITUATION_LABELS: dict[str, dict[str, str]] = {
     "shipping_delay": {"en": "Shipping delay", "es": "Retraso en el envío",
                        "pt": "Atraso na entrega"},
-    "shipping_cost": {"en": "Shipping cost", "es": "Coste de envío", "pt": "Custo do frete"},
+    "shipping_cost": {"en": "Shipping cost", "es": "Precio del envío", "pt": "Custo do frete"},
     "damaged": {"en": "Damaged item", "es": "Producto dañado", "pt": "Produto danificado"},
     "wrong_item": {"en": "Wrong item", "es": "Producto equivocado", "pt": "Produto errado"},
     "returns_refunds": {"en": "Return / refund", "es": "Devolución / reembolso",
@@ -223,7 +226,7 @@ class SituationDetector:
 
     def explain(self, text: str, lang: str | None) -> Match:
         """The chosen situation and every rule that fired for it (for the docs and debugging)."""
-        norm = normalise(text)
+        norm = normalise(text[:MAX_TEXT])
         code = base_lang(lang)
         fired = self._fired(norm, lambda r: r.lang in ("any", code)) if code else []
         if not fired:
@@ -242,7 +245,7 @@ class SituationDetector:
         """The situation id for a mention's text ("unknown" when no rule matches)."""
         return self.explain(text, lang).situation
 
-    def _fired(self, norm: str, keep: Any) -> list[Rule]:
+    def _fired(self, norm: str, keep: Callable[[Rule], bool]) -> list[Rule]:
         return [r for r in self.rules if keep(r) and r.pattern.search(norm)]
 
 

@@ -184,7 +184,9 @@ def main() -> None:
                 ("XLM-R base ONNX dynamic int8, sorted",
                  run_part("onnx", data, model_dir, n, 324 // scale)),
             ]
-    print(f"\n{os.cpu_count()}-core {cpu_name()}, Python {platform.python_version()}\n")
+    load = os.getloadavg()[0]
+    print(f"\n{os.cpu_count()}-core {cpu_name()}, Python {platform.python_version()}, "
+          f"1-min load average at the end {load:.1f} (other processes share the cores)\n")
     print("| path | mentions/s | peak RSS (MB) | n | notes |")
     print("|---|---:|---:|---:|---|")
     naive = next((r["per_s"] for name, r in rows if "naive" in name), None)

@@ -252,11 +252,28 @@ class BrandSettings(Strict):
     languages: list[str] = Field(default_factory=lambda: ["es", "en", "pt"], min_length=1)
     slack_channel: str = "#vigia-alerts"
     marketing_channel: str | None = None
-    private_channel: str = ""  # e.g. "DM or hola@tienda.example": offered in every script
+    # The private channel every script offers for order details: one text, or one per language.
+    private_channel: str | dict[str, str] = Field(default_factory=dict)
     accounts: BrandAccountsSettings = Field(default_factory=BrandAccountsSettings)
     keywords: KeywordSet
     escalation: EscalationSettings = Field(default_factory=EscalationSettings)
     digest: DigestSettings = Field(default_factory=DigestSettings)
+
+
+DEFAULT_PRIVATE_CHANNEL = {
+    "es": "mensaje directo (DM)",
+    "en": "direct message (DM)",
+    "pt": "mensagem direta (DM)",
+}
+
+
+def private_channel_for(brand: BrandSettings, lang: str | None) -> str:
+    """The brand's private channel in the customer's language (DM by default)."""
+    configured = brand.private_channel
+    if isinstance(configured, str) and configured:
+        return configured
+    table = {**DEFAULT_PRIVATE_CHANNEL, **(configured if isinstance(configured, dict) else {})}
+    return table.get(lang or "", "") or table.get(brand.languages[0], "") or table["en"]
 
 
 class Config(Strict):

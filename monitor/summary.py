@@ -41,8 +41,13 @@ def format_cycle(report: CycleReport) -> str:
     if dl:
         lines.append("deliver\n  " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in
                                                  dl.items() if isinstance(v, int)))
+    if report.digests:
+        lines.append("digest")
     for d in report.digests:
-        lines.append(f"digest\n  {d}")
+        f = _fields(d)
+        where = f" -> report {f['report_path']}" if f.get("report_path") else ""
+        error = f" ({f['error']})" if f.get("error") else ""
+        lines.append(f"  {f.get('brand')} {f.get('week')}: {f.get('status')}{error}{where}")
     for err in report.errors:
         lines.append(f"error\n  {err}")
     return "\n".join(lines)

@@ -75,6 +75,11 @@ def _print_sandbox_slack(box: object) -> None:
         where = f"#{next((n for n, i in box.slack.channels.items() if i == m.channel), m.channel)}"
         first = m.text.splitlines()[0] if m.text else ""
         click.echo(f"  {where}{' (thread)' if m.thread_ts else ''}: {first[:110]}")
+        for block in m.blocks:
+            text = str(block.get("text", {}).get("text", "")) if isinstance(block, dict) else ""
+            if text.startswith("*Suggested reply 1*"):
+                reply = " ".join(text.split("\n", 1)[-1].strip("`").split())
+                click.echo(f"      suggested reply: {reply[:150]}")
 
 
 @click.command()

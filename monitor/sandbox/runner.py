@@ -41,6 +41,8 @@ class Sandbox:
         brand = config.brands[0]
         keywords = brand.keywords
         term = next(iter(keywords.terms or keywords.phrases or [brand.name]), brand.name)
+        if term.casefold() == brand.name.casefold():
+            term = brand.name  # "Tienda Sol", as people write it, rather than "tienda sol"
         handle = next(iter(brand.accounts.twitter), brand.name.replace(" ", "").lower())
         page = next(iter(brand.accounts.facebook), SANDBOX_PAGE_ID)
         return cls(world=sample_world(term, handle, facebook_page_id=page), facebook_page_id=page)

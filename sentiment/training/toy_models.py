@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 from tokenizers import (
     Tokenizer,
@@ -59,7 +60,7 @@ def build_random_xlmr(
     id2label: Mapping[int, str] | None = None,
     vocab_size: int = 30522,
     seed: int = 0,
-    **config_overrides: int,
+    **config_overrides: float,
 ) -> Path:
     """Save tokenizer + random model to `out_dir`; `config_overrides` shrink it for tests."""
     import torch
@@ -67,16 +68,16 @@ def build_random_xlmr(
     torch.manual_seed(seed)
     tokenizer = train_tokenizer(texts, vocab_size)
     labels = dict(id2label or {0: "negative", 1: "neutral", 2: "positive"})
-    config = XLMRobertaConfig(
-        vocab_size=len(tokenizer),
-        pad_token_id=tokenizer.pad_token_id,
-        bos_token_id=tokenizer.bos_token_id,
-        eos_token_id=tokenizer.eos_token_id,
-        num_labels=len(labels),
-        id2label=labels,
-        label2id={v: k for k, v in labels.items()},
+    values: dict[str, Any] = {
+        "vocab_size": len(tokenizer),
+        "pad_token_id": tokenizer.pad_token_id,
+        "bos_token_id": tokenizer.bos_token_id,
+        "eos_token_id": tokenizer.eos_token_id,
+        "id2label": labels,
+        "label2id": {v: k for k, v in labels.items()},
         **config_overrides,
-    )
+    }
+    config = XLMRobertaConfig(**values)
     model = XLMRobertaForSequenceClassification(config).eval()
     out_dir.mkdir(parents=True, exist_ok=True)
     tokenizer.save_pretrained(out_dir)

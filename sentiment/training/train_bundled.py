@@ -142,7 +142,7 @@ def _report(model: LinearModel, splits: list[Split], matrices: list[Any]) -> Eva
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
               default=DEFAULT_WEIGHTS.parent, show_default=True)
 @click.option("--bits", default=21, show_default=True, help="log2 of the hashed feature space.")
-@click.option("--C", "cs", multiple=True, type=float, default=(3.0, 10.0, 30.0),
+@click.option("--C", "cs", multiple=True, type=float, default=(10.0, 30.0),
               show_default=True, help="Inverse regularisation values tried on val.")
 @click.option("--seed-weight", default=3.0, show_default=True,
               help="Sample weight of each hand-written e-commerce sentence.")
