@@ -100,6 +100,10 @@ def check(tweet: Any) -> dict[str, Any]:
     """The tweet if it has what every use needs (id, text, author), else `MalformedTweet`."""
     if not isinstance(tweet, dict):
         raise MalformedTweet(f"not an object: {type(tweet).__name__}")
+    for key in ("id", "author_id", "conversation_id", "in_reply_to_user_id"):
+        # ids are strings in v2, but proxies and old caches send them as JSON numbers
+        if isinstance(tweet.get(key), int) and not isinstance(tweet.get(key), bool):
+            tweet = {**tweet, key: str(tweet[key])}
     missing = [k for k in ("id", "text", "author_id") if not isinstance(tweet.get(k), str)]
     if missing:
         raise MalformedTweet(f"missing {', '.join(missing)}")
