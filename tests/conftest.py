@@ -33,9 +33,22 @@ def pytest_report_header() -> str:
 
 @pytest.fixture(scope="session")
 def _pg_database() -> Iterator[Database]:
-    db = open_database(PG_URL)
+    """A database of its own for this test session (created in the server of PG_URL), so
+    concurrent runs on one server never truncate each other's tables."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    name = f"vigia_test_{os.getpid()}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    db = open_database(make_url(PG_URL).set(database=name).render_as_string(hide_password=False))
     yield db
     db.dispose()
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 def _truncate_all(db: Database) -> None:
@@ -50,7 +63,7 @@ def db_url(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
     if BACKEND == "postgresql":
         pg: Database = request.getfixturevalue("_pg_database")
         _truncate_all(pg)
-        yield PG_URL
+        yield pg.url
     else:
         url = f"sqlite:///{tmp_path / 'vigia-test.db'}"
         open_database(url).dispose()
