@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from alerts.escape import escape_mrkdwn
 from monitor.config import Config
 from monitor.storage import alerts as store
 from monitor.storage.db import Database
@@ -43,6 +45,8 @@ BACKOFF_CAP_S = 30 * 60.0
 CONFIG_RETRY = timedelta(minutes=30)
 INLINE_WAIT_MAX_S = 2.0  # a Retry-After this short is slept through once, not rescheduled
 HISTORY_PAGES = 10
+CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{6,}$")
+GONE_ERRORS = frozenset({"message_not_found", "cant_update_message", "edit_window_closed"})
 
 AUTH_ERRORS = frozenset({"invalid_auth", "account_inactive", "token_revoked", "token_expired",
                          "not_authed", "team_access_not_granted"})
@@ -173,6 +177,8 @@ class _Round:
             self.failed += 1
             store.reschedule(session, item.id, error, self.now + CONFIG_RETRY)
             _tell_ops(session, self.config, item, outcome.error, self.now)
+        elif item.op == "update" and outcome.error in GONE_ERRORS:
+            store.give_up(session, item.id, error)  # the message was deleted: nothing to fix
         else:
             self.failed += 1
             store.give_up(session, item.id, error)
@@ -209,7 +215,7 @@ def _attempt(client: WebClient, item: OutboxItem, parent: store.SentTarget | Non
     while True:
         try:
             if item.attempts > 0 and item.op in ("post", "thread", "ops"):
-                found = _find_sent(client, item, parent, known_channel)
+                found = _reconcile(client, item, parent, known_channel)
                 if found is not None:
                     return _Outcome("reconciled", ts=found[1], channel_id=found[0])
             return _call(client, item, parent)
@@ -230,6 +236,8 @@ def _call(client: WebClient, item: OutboxItem, parent: store.SentTarget | None) 
     common: dict[str, Any] = {"text": payload.get("text", "")}
     if payload.get("blocks"):
         common["blocks"] = payload["blocks"]
+    elif item.op == "ops":  # plain notices queued without `ops_message` are escaped here
+        common["text"] = escape_mrkdwn(common["text"])
     if item.op == "update":
         assert parent is not None
         resp = client.chat_update(channel=parent.channel_id or item.channel,
@@ -244,6 +252,21 @@ def _call(client: WebClient, item: OutboxItem, parent: store.SentTarget | None) 
     resp = client.chat_postMessage(channel=channel, metadata=_metadata(item),
                                    unfurl_links=False, unfurl_media=False, **common)
     return _Outcome("sent", ts=resp.get("ts"), channel_id=resp.get("channel"))
+
+
+def _reconcile(client: WebClient, item: OutboxItem, parent: store.SentTarget | None,
+               known_channel: str | None) -> tuple[str, str] | None:
+    """`_find_sent`, except for a channel only known by name that Slack's history API does not
+    resolve: posting again (a possible duplicate) beats never delivering the alert."""
+    try:
+        return _find_sent(client, item, parent, known_channel)
+    except SlackApiError as exc:
+        channel = known_channel or item.channel
+        if _classify(exc).error == "channel_not_found" and not CHANNEL_ID.match(channel):
+            log.warning("cannot check %s by name before re-sending %s; configure its channel "
+                        "id (C0123ABCD) to rule out duplicates", channel, item.key)
+            return None
+        raise
 
 
 def _find_sent(client: WebClient, item: OutboxItem, parent: store.SentTarget | None,

@@ -7,6 +7,7 @@ the sandbox can inject an environment, a clock and a scorer without touching glo
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -34,7 +35,10 @@ class Runtime:
     env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     clock: Callable[[], datetime] = utc_now
     scorer_factory: Callable[[Config], Scorer] | None = None
-    worker_id: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
+    # Lease holder name. Host and pid alone can repeat (containers started with the same
+    # hostname all run as pid 1), and two daemons with one name would both "hold" a lease.
+    worker_id: str = field(default_factory=lambda: (
+        f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"))
     _scorer: Scorer | None = None
     _sources: dict[str, Source] = field(default_factory=dict)
     _slack: WebClient | None = None

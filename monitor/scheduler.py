@@ -57,12 +57,24 @@ class Daemon:
         self.socket_handler: Any = None
 
     # jobs -------------------------------------------------------------------------
-    def _leased(self, name: str, work: Callable[[], object]) -> Callable[[], None]:
+    def _leased(self, name: str, work: Callable[[], object],
+                hold: timedelta = timedelta(0)) -> Callable[[], None]:
+        """Run `work` only while holding the database lease `name`.
+
+        Each daemon has its own timer for the job, out of phase with the others'. Releasing
+        the lease when the work ends would let every daemon's timer run it once per interval
+        (three daemons, three polls per interval). With `hold` (the job's interval) the lease
+        is kept until `hold` after the start: only its holder, which may renew its own lease,
+        runs the job on schedule; another daemon takes over when the holder stops renewing.
+        """
+
         def job() -> None:
             if self.stopping.is_set():
                 return
+            started = self.rt.now()
             with self.rt.db.transaction() as session:
-                if not leases.acquire(session, name, self.rt.worker_id, LEASE_TTL, self.rt.now()):
+                if not leases.acquire(session, name, self.rt.worker_id,
+                                      max(LEASE_TTL, hold), started):
                     log.debug("job %s held by another worker", name)
                     return
             try:
@@ -71,7 +83,10 @@ class Daemon:
                 log.exception("job %s failed", name)
             finally:
                 with self.rt.db.transaction() as session:
-                    leases.release(session, name, self.rt.worker_id)
+                    if hold:
+                        leases.hold_until(session, name, self.rt.worker_id, started + hold)
+                    else:
+                        leases.release(session, name, self.rt.worker_id)
 
         return job
 
@@ -87,8 +102,14 @@ class Daemon:
         return job
 
     def _alerts(self) -> None:
+        """Escalate, then deliver while rounds make progress: a round stops after its limit
+        of attempts, and a burst of alerts must not trickle out one round per tick."""
         pipeline.escalate(self.rt)
-        pipeline.deliver(self.rt)
+        while not self.stopping.is_set():
+            report = pipeline.deliver(self.rt)
+            progressed = report.sent + report.reconciled + report.failed
+            if not report.pending or report.retry_at is not None or not progressed:
+                break
 
     def _poll(self, name: str) -> None:
         report = pipeline.collect_source(self.rt, name)
@@ -128,7 +149,8 @@ class Daemon:
         for name in pipeline.enabled_sources(self.rt):
             minutes = getattr(self.rt.config.sources, name).interval_minutes
             self.scheduler.add_job(
-                self._leased(f"poll:{name}", functools.partial(self._poll, name)),
+                self._leased(f"poll:{name}", functools.partial(self._poll, name),
+                             hold=timedelta(minutes=minutes)),
                 "interval", minutes=minutes, id=f"poll:{name}", next_run_time=self.rt.now(),
                 replace_existing=True,
             )

@@ -7,12 +7,7 @@ starts in well under a second and works where torch is not installed.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from sentiment.base import LABELS, Label, Score, Scorer
 from sentiment.factory import load_scorer, scorer_for_model
-
-if TYPE_CHECKING:  # the settings type is only needed by type checkers
-    from monitor.config import SentimentSettings as SentimentSettings
 
 __all__ = ["LABELS", "Label", "Score", "Scorer", "load_scorer", "scorer_for_model"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -16,6 +15,8 @@ from alerts.digest.model import Digest, PastWeek
 from alerts.digest.report import render_csv, render_html, render_json, render_markdown
 from alerts.digest.text import report_language
 from alerts.digest.weeks import Week, make_week
+from alerts.situations import SituationDetector
+from alerts.situations import default_detector as packaged_detector
 from monitor.config import BrandSettings, Config
 from monitor.storage.db import Database
 from monitor.storage.digests import (
@@ -26,19 +27,15 @@ from monitor.storage.digests import (
     week_mentions,
 )
 
-log = logging.getLogger(__name__)
 FORMATS = ("html", "md", "json", "csv")
 HISTORY_WEEKS = 4
 
 
-def default_detector() -> Detector:
-    """`alerts.situations.detect_situation`, imported late; "unknown" if it is not installed."""
-    try:
-        from alerts.situations import detect_situation
-    except ImportError:
-        log.warning("alerts.situations is not available: complaints will not be classified")
-        return lambda _text, _lang: "unknown"
-    return detect_situation
+def default_detector(config: Config) -> Detector:
+    """The situation detector the alerts use: packaged rules plus `scripts_dir` overrides."""
+    if config.scripts_dir:
+        return SituationDetector.load(config.resolve(config.scripts_dir)).detect
+    return packaged_detector().detect
 
 
 def brand_settings(config: Config, brand: str) -> BrandSettings:
@@ -96,7 +93,7 @@ def load_week(
         corrections_made=corrections,
         crises=crises,
         target=target,
-        detect=detect or default_detector(),
+        detect=detect or default_detector(config),
         language=report_language(settings.languages),
         as_of=as_of,
     )
@@ -141,7 +138,7 @@ def write_reports(
     unknown = set(formats) - set(FORMATS)
     if unknown:
         raise ValueError(f"unknown report formats {sorted(unknown)}; use {', '.join(FORMATS)}")
-    detect = detect or default_detector()
+    detect = detect or default_detector(config)
     data = load_week(db, config, brand, week, as_of=as_of, detect=detect)
     digest = data.digest
     folder = reports_dir(config, brand)

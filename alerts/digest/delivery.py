@@ -58,6 +58,7 @@ class DigestNotVerifiable(RuntimeError):
 
 
 def marketing_channel(config: Config, brand: str) -> str:
+    """The brand's marketing channel, else its alerts channel."""
     settings = brand_settings(config, brand)
     return settings.marketing_channel or settings.slack_channel
 
@@ -110,14 +111,14 @@ class _Sender:
                 ts = slack.find_summary(client, channel, self.key, oldest)
             except SlackApiError as exc:
                 raise DigestNotVerifiable(
-                    f"an earlier run may have posted digest {self.brand} {self.week} and the "
-                    f"history of {channel} cannot be read ({exc.response.get('error')}); set "
-                    "marketing_channel to the channel id, or check by hand and use --force"
+                    f"an earlier run may have posted digest {self.brand} {self.week}, and the "
+                    f"history of {channel} cannot be read ({exc.response.get('error')}): the "
+                    "bot needs channels:history and marketing_channel should be a channel id "
+                    "(C...). Check the channel by hand, then send with --force"
                 ) from None
             if ts is not None:
                 self.reconciled = True
-                channel_id = self.progress.get("channel") or channel
-                self.record(channel=channel_id, ts=ts)
+                self.record(channel=channel, ts=ts)
                 return
         self.record(posting_at=now.isoformat())
         report_name = reports.paths["html"].name if "html" in reports.paths else None

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from alerts.digest.compute import Detector
-from alerts.digest.model import Digest, MentionRef, Share, Tally
+from alerts.digest.model import Digest, Share, Tally
 from alerts.digest.text import Words
 from monitor.storage.digests import DigestMention
 
@@ -156,9 +156,3 @@ def render_csv(
         ]
         writer.writerow([_cell(v) for v in row])
     return out.getvalue()
-
-
-def mention_line(ref: MentionRef, words: Words, timezone: str) -> str:
-    """"@ana (12.300 alcance) · twitter · lun 17 10:05: text" for plain-text surfaces."""
-    return (f"{ref.author} ({words.number(ref.reach)} {words.reach}) · {ref.source} · "
-            f"{words.moment(ref.created_at, timezone)}: {snippet(ref.text, 140)}")

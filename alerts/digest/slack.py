@@ -76,7 +76,8 @@ def summary_message(
         sla += f" {w.business_hours}"
     blocks.append(_fields([
         (w.mentions, f"{w.number(digest.total)} ({w.vs_previous}: "
-                     f"{w.number(t.previous.tally.total)})"),
+                     f"{w.number(t.previous.tally.total)})\n"
+                     f"{w.avg4}: {w.number(round(t.volume_avg4))}"),
         (w.net, f"{w.points(digest.tally.net)}\n{trend}"),
         (f"{w.positive} · {w.neutral} · {w.negative}",
          " · ".join(w.share(digest.tally.share(k)) for k in ("positive", "neutral", "negative"))),

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from alerts.digest.model import Share
+from alerts.situations import situation_label
 
 LANGS = ("es", "en", "pt")
 
@@ -31,6 +32,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "unscored": "sin puntuar",
         "vs_previous": "vs. semana anterior",
         "vs_avg4": "vs. media de 4 semanas",
+        "avg4": "media de 4 semanas",
         "too_few": "pocas menciones para comparar",
         "previous_was": "semana anterior: {pos} positivas y {neg} negativas de {n}",
         "per_day": "Por día",
@@ -90,6 +92,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "unscored": "unscored",
         "vs_previous": "vs previous week",
         "vs_avg4": "vs 4-week average",
+        "avg4": "4-week average",
         "too_few": "too few mentions to compare",
         "previous_was": "previous week: {pos} positive and {neg} negative of {n}",
         "per_day": "Per day",
@@ -149,6 +152,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "unscored": "sem pontuação",
         "vs_previous": "vs. semana anterior",
         "vs_avg4": "vs. média de 4 semanas",
+        "avg4": "média de 4 semanas",
         "too_few": "poucas menções para comparar",
         "previous_was": "semana anterior: {pos} positivas e {neg} negativas de {n}",
         "per_day": "Por dia",
@@ -194,33 +198,6 @@ _WORDS: dict[str, dict[str, str]] = {
     },
 }
 
-_SITUATIONS: dict[str, dict[str, str]] = {
-    "es": {
-        "shipping_delay": "Retraso en el envío", "shipping_cost": "Coste del envío",
-        "damaged": "Producto dañado", "wrong_item": "Producto equivocado",
-        "returns_refunds": "Devoluciones y reembolsos", "payment": "Pagos",
-        "no_answer": "No les contestan", "product_question": "Dudas de producto",
-        "account_login": "Cuenta y acceso", "abusive": "Insultos", "praise": "Elogios",
-        "unknown": "Otros",
-    },
-    "en": {
-        "shipping_delay": "Shipping delay", "shipping_cost": "Shipping cost",
-        "damaged": "Damaged item", "wrong_item": "Wrong item",
-        "returns_refunds": "Returns and refunds", "payment": "Payment",
-        "no_answer": "No answer from us", "product_question": "Product questions",
-        "account_login": "Account and login", "abusive": "Abusive", "praise": "Praise",
-        "unknown": "Other",
-    },
-    "pt": {
-        "shipping_delay": "Atraso na entrega", "shipping_cost": "Custo do frete",
-        "damaged": "Produto danificado", "wrong_item": "Produto errado",
-        "returns_refunds": "Trocas e reembolsos", "payment": "Pagamento",
-        "no_answer": "Sem resposta nossa", "product_question": "Dúvidas de produto",
-        "account_login": "Conta e login", "abusive": "Ofensas", "praise": "Elogios",
-        "unknown": "Outros",
-    },
-}
-
 _WEEKDAYS = {
     "es": ("lun", "mar", "mié", "jue", "vie", "sáb", "dom"),
     "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
@@ -250,7 +227,7 @@ class Words:
             raise AttributeError(key) from None
 
     def situation_name(self, name: str) -> str:
-        return _SITUATIONS[self.lang].get(name, name.replace("_", " "))
+        return situation_label(name, self.lang)
 
     def label_name(self, label: str) -> str:
         """"negative" -> "negativas"; a missing label ("none") -> "—"."""

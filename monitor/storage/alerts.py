@@ -209,30 +209,35 @@ def _item(row: OutboxRow) -> OutboxItem:
                       attempts=row.attempts, created_at=row.created_at)
 
 
-def deliverable(session: Session, now: datetime, limit: int = 50) -> list[OutboxItem]:
+def deliverable(session: Session, now: datetime, limit: int = 50,
+                scan: int = 5000) -> list[OutboxItem]:
     """Due pending items, oldest first, with head-of-line blocking per channel.
 
     An item waits while an older pending item of the same channel is not due yet (backing
     off, rate limited or in flight), so a channel's messages always arrive in order.
     """
-    stmt = (
-        select(OutboxRow)
+    heads = session.execute(
+        select(OutboxRow.id, OutboxRow.channel, OutboxRow.next_attempt_at)
         .where(OutboxRow.state == "pending")
         .order_by(OutboxRow.id)
-        .limit(limit * 4)
-    )
+        .limit(scan)
+    ).all()
     blocked: set[str] = set()
-    out: list[OutboxItem] = []
-    for row in session.execute(stmt).scalars():
-        if row.channel in blocked:
+    chosen: list[int] = []
+    for item_id, channel, due in heads:
+        if channel in blocked:
             continue
-        if row.next_attempt_at > now:
-            blocked.add(row.channel)
+        if due > now:
+            blocked.add(channel)
             continue
-        out.append(_item(row))
-        if len(out) >= limit:
+        chosen.append(item_id)
+        if len(chosen) >= limit:
             break
-    return out
+    if not chosen:
+        return []
+    rows = session.execute(select(OutboxRow).where(OutboxRow.id.in_(chosen))
+                           .order_by(OutboxRow.id)).scalars()
+    return [_item(r) for r in rows]
 
 
 def begin_attempt(session: Session, item_id: int, now: datetime,

@@ -283,9 +283,10 @@ def claim_digest(
     """Take the (brand, week) row for this caller, or say why not. Commit before sending.
 
     A fresh row is inserted as "sending" (the unique key makes two racing callers agree on
-    one winner). A "sent" row is only taken again with `force`, as a new attempt (so its
-    Slack key differs). A "sending" row with a live claim belongs to someone else; one whose
-    claim is older than `stale_after`, or released after a failure, is taken over as is.
+    one winner). A "sending" row with a live claim belongs to someone else; one whose claim
+    is older than `stale_after`, or was released after a failure (once its `retry_at` has
+    passed), is taken over with its progress, to be reconciled with Slack. `force` takes a
+    "sent" or abandoned row as a new attempt: fresh progress and a new Slack key.
     """
     claim = {"token": token, "at": now.isoformat()}
     fresh = {"claim": claim, "attempt": 1, "slack": {}}
@@ -313,7 +314,11 @@ def claim_digest(
     if held and datetime.fromisoformat(held["at"]) > now - stale_after:
         return Claim("in_progress", previous, previous)
     retry_at = summary.get("retry_at")
-    if not force and retry_at and datetime.fromisoformat(retry_at) > now:
+    if force:  # whatever an interrupted attempt did, send anew under a new key
+        row.summary = {"claim": claim, "attempt": int(summary.get("attempt", 1)) + 1,
+                       "slack": {}}
+        return Claim("claimed", previous, _state(row))
+    if retry_at and datetime.fromisoformat(retry_at) > now:
         return Claim("retry_later", previous, previous)
     row.summary = {**summary, "claim": claim}
     return Claim("claimed", previous, _state(row))

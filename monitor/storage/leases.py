@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_
+from sqlalchemy import delete, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -29,3 +29,17 @@ def acquire(session: Session, name: str, holder: str, ttl: timedelta, now: datet
 
 def release(session: Session, name: str, holder: str) -> None:
     session.execute(delete(LeaseRow).where(LeaseRow.name == name, LeaseRow.holder == holder))
+
+
+def hold_until(session: Session, name: str, holder: str, until: datetime) -> None:
+    """Keep `holder`'s lease on `name` until `until` (in the past: released at once).
+
+    A periodic job keeps its lease for the rest of its interval after the work is done, so
+    another daemon whose timer for the same job fires out of phase does not run it again
+    before it is due. A lease someone else took over meanwhile is left alone.
+    """
+    session.execute(
+        update(LeaseRow)
+        .where(LeaseRow.name == name, LeaseRow.holder == holder)
+        .values(expires_at=until)
+    )

@@ -119,6 +119,13 @@ def claim_unscored(session: Session, limit: int) -> list[tuple[int, str, str | N
 
     On PostgreSQL, SKIP LOCKED lets several scoring workers share the backlog without
     scoring a mention twice; SQLite is single-process and simply serialises.
+
+    SKIP LOCKED alone is not enough: the claim reads "no score yet" in the statement's
+    snapshot, but takes each row lock later. A worker that scored a mention and committed in
+    between leaves the mention row itself unchanged, so PostgreSQL locks it without
+    re-checking and the mention would be scored again. Once the locks are held, no other
+    worker can score these rows, so a second statement (a fresh snapshot under READ
+    COMMITTED) sees every score that can ever race with this claim: those are dropped.
     """
     stmt = (
         select(MentionRow.id, MentionRow.text, MentionRow.lang)
@@ -127,9 +134,20 @@ def claim_unscored(session: Session, limit: int) -> list[tuple[int, str, str | N
         .order_by(MentionRow.id)
         .limit(limit)
     )
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(of=MentionRow, skip_locked=True)
-    return [(r.id, r.text, r.lang) for r in session.execute(stmt)]
+    if session.get_bind().dialect.name != "postgresql":
+        return [(r.id, r.text, r.lang) for r in session.execute(stmt)]
+    stmt = stmt.with_for_update(of=MentionRow, skip_locked=True)
+    while True:
+        rows = session.execute(stmt).all()
+        if not rows:
+            return []
+        done = set(session.execute(
+            select(ScoreRow.mention_id).where(ScoreRow.mention_id.in_([r.id for r in rows]))
+        ).scalars())
+        fresh = [(r.id, r.text, r.lang) for r in rows if r.id not in done]
+        if fresh:
+            return fresh
+        # every row was scored by another worker meanwhile: the next claim moves past them
 
 
 def save_scores(

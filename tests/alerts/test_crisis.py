@@ -24,7 +24,10 @@ def history(world: World, per_day: int, days: int = 14) -> None:
     world.mention("inicio", at=NOW - timedelta(days=days, hours=2), label="neutral")
 
 
-def burst(world: World, count: int, *, start: datetime = NOW - minutes(50),
+BURST_START = NOW - minutes(50)
+
+
+def burst(world: World, count: int, *, start: datetime = BURST_START,
           reach: int = 100) -> list[int]:
     return [world.mention(f"no me llega el pedido {i}", at=start + minutes(i % 40),
                           reach=reach + i) for i in range(count)]
@@ -51,7 +54,8 @@ def test_measure_baseline_ratio_and_examples(db: Database, config: Config,
                                              world: World) -> None:
     history(world, per_day=2)
     ids = burst(world, 12)
-    check = crisis.measure(db.sessions(), config.brands[0], NOW)
+    with db.transaction() as s:
+        check = crisis.measure(s, config.brands[0], NOW)
     assert (check.count, check.baseline, check.ratio, check.spike) == (12, 2.0, 6.0, True)
     assert check.example_ids == (ids[-1], ids[-2], ids[-3])  # widest reach first
 
@@ -59,7 +63,8 @@ def test_measure_baseline_ratio_and_examples(db: Database, config: Config,
 def test_no_crisis_when_usual_volume(db: Database, config: Config, world: World) -> None:
     history(world, per_day=5)
     burst(world, 12)
-    check = crisis.measure(db.sessions(), config.brands[0], NOW)
+    with db.transaction() as s:
+        check = crisis.measure(s, config.brands[0], NOW)
     assert (check.baseline, check.spike) == (5.0, False)
     assert engine.run(db, config, NOW).crisis_alerts == 0
 

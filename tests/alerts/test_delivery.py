@@ -163,7 +163,8 @@ def test_outage_then_recovery_in_order_without_loss_or_duplicates(
     assert (report.sent, report.pending) == (4, 0)
     assert [x.split(": ")[-1] for x in texts(emulator)] == [
         f"queja número {i}" for i in range(4)]
-    assert len({m.metadata["event_payload"]["key"] for m in emulator.top_level(CHANNEL)}) == 4
+    assert len({(m.metadata or {})["event_payload"]["key"]
+                for m in emulator.top_level(CHANNEL)}) == 4
 
 
 def test_crash_between_send_and_record_is_reconciled(
@@ -318,9 +319,11 @@ def test_ops_items_are_delivered_to_the_ops_channel(db: Database, config: Config
     now = real_now()
     with db.transaction() as s:
         engine.enqueue_ops_notice(s, config, "reddit:auth", "Reddit login failed", now)
-        enqueue(s, key="ops:plain", op="ops", channel=OPS, payload={"text": "plain"}, now=now)
+        enqueue(s, key="ops:plain", op="ops", channel=OPS,
+                payload={"text": "feed <!channel> failed"}, now=now)
     assert delivery.deliver(db, client, config, now, sleep=sleeper).sent == 2
-    assert [m.text for m in emulator.top_level(OPS)] == ["🛠 Reddit login failed", "plain"]
+    assert [m.text for m in emulator.top_level(OPS)] == [
+        "🛠 Reddit login failed", "feed &lt;!channel&gt; failed"]
 
 
 def test_timeout_backs_off_then_reconciles_the_slow_post(
@@ -328,7 +331,7 @@ def test_timeout_backs_off_then_reconciles_the_slow_post(
         sleeper: Sleeper) -> None:
     now = queue_alerts(db, config, world, 1, real_now())
     client = make_client(emulator)
-    client.timeout = 0.2
+    client.timeout = 0.2  # type: ignore[assignment]  # urllib takes float seconds
     emulator.inject(Fault(path=r"chat\.postMessage$", delay=0.4))
     report = delivery.deliver(db, client, config, now, sleep=sleeper)
     assert report.sent == 0 and report.retry_at is not None
@@ -342,3 +345,35 @@ def test_timeout_backs_off_then_reconciles_the_slow_post(
     report = delivery.deliver(db, client, config, report.retry_at, sleep=sleeper)
     assert (report.sent, report.reconciled) == (0, 1)
     assert len(texts(emulator)) == 1 and posts(emulator) == 1
+
+
+def test_reconcile_by_channel_name_that_slack_cannot_resolve_posts_again(
+        db: Database, config: Config, world: World, emulator: SlackEmulator,
+        client: WebClient, sleeper: Sleeper, monkeypatch: pytest.MonkeyPatch) -> None:
+    now = queue_alerts(db, config, world, 1, real_now())
+    monkeypatch.setattr(delivery.store, "record_sent", lambda *a: (_ for _ in ()).throw(
+        SystemExit("killed")))
+    with pytest.raises(SystemExit):
+        delivery.deliver(db, client, config, now, sleep=sleeper)
+    monkeypatch.undo()
+    # real Slack's history API wants a channel id; "#alerts-sol" is refused
+    emulator.inject(Fault(path=r"conversations\.history$", status=200,
+                          body={"ok": False, "error": "channel_not_found"}))
+    report = delivery.deliver(db, client, config, now + minutes(3), sleep=sleeper)
+    assert report.sent == 1  # a possible duplicate, never a lost alert
+    assert world.outbox()[0].state == "sent"
+
+
+def test_update_of_a_deleted_message_is_dropped_quietly(
+        db: Database, config: Config, world: World, emulator: SlackEmulator,
+        client: WebClient, sleeper: Sleeper) -> None:
+    now = real_now()
+    mid = world.mention(at=now - minutes(30))
+    engine.run(db, config, now)
+    delivery.deliver(db, client, config, now, sleep=sleeper)
+    emulator.messages.clear()  # someone deleted the alert message
+    world.reply(mid, at=now)
+    engine.run(db, config, now + minutes(1))
+    report = delivery.deliver(db, client, config, now + minutes(1), sleep=sleeper)
+    assert world.outbox(op="update")[0].state == "dead"
+    assert world.outbox(op="ops") == [] and report.failed == 0  # nobody needs to act

@@ -30,8 +30,10 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+from monitor.config import Config, parse_config
 from monitor.storage.db import Database
 from monitor.storage.tables import AlertRow, CorrectionRow, MentionRow, ReplyRow, ScoreRow
 
@@ -56,13 +58,14 @@ def add_mention(
     situation: str | None = None,
     reply_at: datetime | None = None,
     brand: str = BRAND,
-    handle: str | None = None,
+    name: str | None = None,
 ) -> MentionRow:
-    n = next(_ids)
+    """One mention (`name` becomes its external id, URL tail and author: "m9" -> user_m9)."""
+    n = name or f"x{next(_ids)}"
     row = MentionRow(
-        source=source, external_id=f"x{n}", brand=brand, keyword="sol",
-        url=f"https://example.com/{source}/{n}", author_id=f"a{n}",
-        author_handle=handle or f"user{n}", author_name=f"User {n}", author_reach=reach,
+        source=source, external_id=n, brand=brand, keyword="sol",
+        url=f"https://example.com/{source}/{n}", author_id=f"a_{n}",
+        author_handle=f"user_{n}", author_name=f"User {n}", author_reach=reach,
         text=text or f"mention {n}", lang=lang, created_at=created_at,
         fetched_at=created_at + timedelta(minutes=1), situation=situation, extra={},
     )
@@ -73,7 +76,7 @@ def add_mention(
         session.add(ScoreRow(mention_id=row.id, label=label, confidence=0.8, lang=lang,
                              model="test", model_version="1", scored_at=created_at, **probs))
     if reply_at is not None:
-        session.add(ReplyRow(source=source, external_id=f"r{n}", parent_external_id=f"x{n}",
+        session.add(ReplyRow(source=source, external_id=f"r_{n}", parent_external_id=n,
                              account="sol_oficial", replied_at=reply_at, fetched_at=reply_at))
     return row
 
@@ -103,7 +106,7 @@ def load_hand_worked_week(db: Database) -> HandWorkedWeek:
     ids: dict[str, int] = {}
     with db.transaction() as s:
         def m(name: str, **kw: Any) -> MentionRow:
-            row = add_mention(s, **kw)
+            row = add_mention(s, name=name, **kw)
             ids[name] = row.id
             return row
 
@@ -170,3 +173,25 @@ def load_hand_worked_week(db: Database) -> HandWorkedWeek:
         add_mention(s, created_at=local(18, 12), label="negative", brand="Otra", reach=10**6)
     del m7, m12
     return HandWorkedWeek(ids)
+
+
+def make_config(tmp_path: Path, brands: list[dict[str, Any]], **slack: Any) -> Config:
+    """A validated Config whose file lives in tmp_path (so reports_dir resolves there)."""
+    data: dict[str, Any] = {
+        "database": {"url": "sqlite:///" + str(tmp_path / "cli.db")},
+        "brands": [{"keywords": {"terms": [b["name"].lower()]}, **b} for b in brands],
+    }
+    if slack:
+        data["slack"] = slack
+    return parse_config(data, tmp_path / "config.toml")
+
+
+SOL = {"name": "Sol", "timezone": "Europe/Madrid", "marketing_channel": "#marketing",
+       "languages": ["es", "en", "pt"]}
+
+
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
+
+
+AS_OF = utc(2026, 11, 23, 8, 0)  # Monday 09:00 in Madrid: W47's digest is due

@@ -7,8 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import AS_OF, SOL, make_config
-from digest_fixture import HandWorkedWeek
+from digest_fixture import AS_OF, SOL, HandWorkedWeek, make_config
 
 from alerts.digest import delivery, run_due, send_digest
 from alerts.digest import slack as digest_slack
@@ -65,14 +64,15 @@ def test_summary_and_chart_posted_once(db: Database, slack_config: Config, clien
         "key": KEY, "brand": "Sol", "week": "2026-W47"}}
     assert summary.blocks[0]["text"]["text"] == "Sol · Resumen semanal 2026-W47"
     fields = {f["text"].split("\n")[0]: f["text"] for f in summary.blocks[2]["fields"]}
-    assert fields["*Menciones*"] == "*Menciones*\n14 (vs. semana anterior: 10)"
+    assert fields["*Menciones*"] == ("*Menciones*\n14 (vs. semana anterior: 10)\n"
+                                     "media de 4 semanas: 4")  # 17 / 4 = 4.25
     assert "-8\n-48 pts vs. semana anterior" in fields["*Sentimiento neto*"]
     assert fields["*Respondidas*"] == "*Respondidas*\n4 de 6 (6 negativas)"
     assert "45 min · 3 h 20 min" in fields["*Mediana primera respuesta · P90*"]
     text = str(summary.blocks)
     assert "Retraso en el envío*: 3 (3 de 6)" in text
     assert "&lt;b&gt;mal&lt;/b&gt;" in text and "<b>" not in text  # mrkdwn escaped
-    assert "<https://example.com/twitter/9|ver>" in text
+    assert "<https://example.com/twitter/m9|ver>" in text
     # chart and HTML report in the summary's thread, through files_upload_v2
     [files_message] = slack_emulator.thread(summary)
     assert [f["name"] for f in files_message.files] == ["sol-2026-W47.png",
@@ -162,8 +162,13 @@ def test_unverifiable_interrupted_post_is_not_repeated(
                                 status=200, body={"ok": False, "error": "channel_not_found"}))
     result = send(db, slack_config, client, now=AS_OF + timedelta(minutes=20))
     assert result.status == "failed"
-    assert result.error is not None and "set marketing_channel to the channel id" in result.error
+    assert result.error is not None and "marketing_channel should be a channel id" in result.error
     assert len(summaries(slack_emulator)) == 1
+    # a person checked the channel and forces: posted again under a new key, as asked
+    forced = send(db, slack_config, client, force=True, now=AS_OF + timedelta(minutes=21))
+    assert forced.status == "sent"
+    keys = [m.metadata["event_payload"]["key"] for m in summaries(slack_emulator)]
+    assert keys == [KEY, KEY + "#2"]
 
 
 def test_slack_error_releases_the_claim_with_backoff(db: Database, tmp_path: Path,

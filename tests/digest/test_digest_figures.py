@@ -8,8 +8,7 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from conftest import AS_OF
-from digest_fixture import HandWorkedWeek
+from digest_fixture import AS_OF, HandWorkedWeek
 
 from alerts.digest import Digest, build_digest
 from alerts.digest.build import load_week
@@ -180,3 +179,12 @@ def test_business_hours_response_clock() -> None:
     assert business_minutes(monday_10, friday_18, hours, tz) == 0
     target = Target(120, "business_hours", hours, "Europe/Madrid")
     assert target.minutes == 120
+
+
+def test_default_detector_is_the_alerts_one(db: Database, config: Config,
+                                            week47: HandWorkedWeek) -> None:
+    """Without an injected detector, m9 ("cobro duplicado") is classified by alerts.situations."""
+    digest = build_digest(db, config, "Sol", "2026-W47", as_of=AS_OF)
+    payment = next(c for c in digest.complaints if c.situation == "payment")
+    assert payment.example.id == week47.ids["m9"]
+    assert Words("es").situation_name("payment") == "Problema de pago"

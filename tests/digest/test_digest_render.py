@@ -1,10 +1,9 @@
-"""The chart's pixels, the HTML5 page (parsed strictly, then seen in headless Chromium), Markdown."""
+"""The chart's pixels, the HTML5 page (strictly parsed, then seen in headless Chromium), MD."""
 
 from __future__ import annotations
 
 import base64
 import io
-import re
 import shutil
 import struct
 import subprocess
@@ -13,8 +12,7 @@ from pathlib import Path
 import html5lib
 import numpy as np
 import pytest
-from conftest import AS_OF
-from digest_fixture import HandWorkedWeek
+from digest_fixture import AS_OF, HandWorkedWeek
 from matplotlib.image import imread
 
 from alerts.digest import Digest, build_digest, render_chart, render_html, render_markdown
@@ -121,7 +119,7 @@ def test_empty_week_html(empty: Digest) -> None:
 
 def test_english_report_and_markdown(db: Database, tmp_path: Path,
                                      week47: HandWorkedWeek) -> None:
-    from conftest import make_config
+    from digest_fixture import make_config
 
     config = make_config(tmp_path, [{"name": "Sol", "timezone": "Europe/Madrid",
                                      "languages": ["en", "es"]}])
@@ -148,8 +146,9 @@ def screenshot(html_path: Path, out: Path, width: int, height: int, profile: Pat
     return decode_png(out.read_bytes())
 
 
-def bands(mask_rows: np.ndarray) -> list[tuple[int, int]]:
-    rows = np.where(mask_rows)[0]
+def bands(mask_rows: object) -> list[tuple[int, int]]:
+    """(first, last) index of each run of True values."""
+    rows = np.where(np.asarray(mask_rows))[0]
     if rows.size == 0:
         return []
     groups = np.split(rows, np.where(np.diff(rows) > 1)[0] + 1)

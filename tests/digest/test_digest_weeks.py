@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 from pathlib import Path
 
 import pytest
-from conftest import make_config
-from digest_fixture import add_mention
+from digest_fixture import add_mention, make_config, utc
 
 from alerts.digest import build_digest, due_at, due_week, last_complete_week, make_week
 from alerts.digest.model import Share, Tally
 from alerts.digest.weeks import normalise_week
 from monitor.config import Config
 from monitor.storage.db import Database
-
-
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
 
 
 @pytest.mark.parametrize(
