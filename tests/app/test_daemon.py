@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import time
@@ -56,6 +57,15 @@ def test_daemon_alerts_reloads_keywords_and_stops_cleanly(tmp_path: Path, db_url
                                  q.get("query", "") for q in box.emulators["twitter"]
                                  .search_queries())), "new query never sent"  # type: ignore[attr-defined]
         assert _wait(lambda: len(box.slack.top_level(CHANNEL)) == 2), "reloaded keyword unused"
+
+        # SIGHUP reloads even when the file's mtime did not move (e.g. restored by a deploy)
+        stat = cfg.stat()
+        add_keyword(cfg, "Tienda Sol", "terms", "SolOutlet")
+        os.utime(cfg, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+        proc.send_signal(signal.SIGHUP)
+        assert _wait(lambda: any("SolOutlet" in q.get("query", "") for q in
+                                 box.emulators["twitter"].search_queries())), \
+            "SIGHUP did not reload"  # type: ignore[attr-defined]
 
         proc.send_signal(signal.SIGTERM)
         out, _ = proc.communicate(timeout=30)
