@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import logging
 import random
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from alerts.escape import escape_mrkdwn
+from alerts.slack_client import CHANNEL_ID, resolve_channel_id
 from monitor.config import Config
 from monitor.storage import alerts as store
 from monitor.storage.db import Database
@@ -45,7 +45,6 @@ BACKOFF_CAP_S = 30 * 60.0
 CONFIG_RETRY = timedelta(minutes=30)
 INLINE_WAIT_MAX_S = 2.0  # a Retry-After this short is slept through once, not rescheduled
 HISTORY_PAGES = 10
-CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{6,}$")
 GONE_ERRORS = frozenset({"message_not_found", "cant_update_message", "edit_window_closed"})
 
 AUTH_ERRORS = frozenset({"invalid_auth", "account_inactive", "token_revoked", "token_expired",
@@ -258,6 +257,12 @@ def _reconcile(client: WebClient, item: OutboxItem, parent: store.SentTarget | N
                known_channel: str | None) -> tuple[str, str] | None:
     """`_find_sent`, except for a channel only known by name that Slack's history API does not
     resolve: posting again (a possible duplicate) beats never delivering the alert."""
+    if known_channel is None and item.op != "thread" and not CHANNEL_ID.match(item.channel):
+        try:
+            known_channel = resolve_channel_id(client, item.channel)
+        except SlackApiError as exc:  # no channels:read scope: history by name will tell
+            log.warning("cannot list channels to resolve %s: %s", item.channel,
+                        _classify(exc).error)
     try:
         return _find_sent(client, item, parent, known_channel)
     except SlackApiError as exc:
@@ -359,7 +364,12 @@ def check_slack(client: WebClient, config: Config) -> list[str]:
     problems: list[str] = []
     for channel, key in channels.items():
         try:
-            info = client.conversations_info(channel=channel)
+            channel_id = resolve_channel_id(client, channel)
+            if channel_id is None:
+                problems.append(f"{key} = {channel!r}: channel_not_found "
+                                f"({HINTS['channel_not_found']})")
+                continue
+            info = client.conversations_info(channel=channel_id)
         except SlackApiError as exc:
             error = _classify(exc).error
             problems.append(f"{key} = {channel!r}: {error} ({HINTS.get(error, 'check it')})")

@@ -139,6 +139,7 @@ class _Brand:
         self.counts: Counter[str] = Counter()
 
     def run(self) -> Counter[str]:
+        store.lock_brand(self.session, self.brand.name)
         decision = crisis_rules.decide(self.session, self.brand, self.now)
         if decision.post_key is not None:
             self._post_crisis(decision.post_key, decision.check)

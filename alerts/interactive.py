@@ -128,10 +128,19 @@ def _configured_channels(config: Config) -> set[str]:
 class _Origin:
     """Which clicks are ours: our app, our workspace, one of our channels."""
 
-    def __init__(self, db: Database, config: Config, team_id: str | None,
+    def __init__(self, db: Database, config: Config, client: WebClient, team_id: str | None,
                  app_id: str | None) -> None:
-        self.db, self.team_id, self.app_id = db, team_id, app_id
+        self.db, self.client, self._team_id, self.app_id = db, client, team_id, app_id
         self.channels = _configured_channels(config)
+
+    def team_id(self) -> str | None:
+        """Our workspace, from auth.test once (so a Slack hiccup at start-up is no problem)."""
+        if self._team_id is None:
+            try:
+                self._team_id = self.client.auth_test().get("team_id")
+            except (SlackApiError, OSError) as exc:
+                log.warning("auth.test failed (%s): click ignored", type(exc).__name__)
+        return self._team_id
 
     def channel_ids(self) -> set[str]:
         ids = {c for c in self.channels if not c.startswith("#")}
@@ -146,7 +155,8 @@ class _Origin:
         if self.app_id and body.get("api_app_id") != self.app_id:
             return False
         team = (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id")
-        if self.team_id and team != self.team_id:
+        ours = self.team_id()
+        if ours is None or team != ours:
             return False
         channel = body.get("channel") or {}
         cid = channel.get("id") or (body.get("container") or {}).get("channel_id")
@@ -161,10 +171,8 @@ def build_app(db: Database, config: Config, client: WebClient, *,
               team_id: str | None = None, app_id: str | None = None,
               listener_executor: Executor | None = None) -> App:
     """A Bolt app handling the five alert buttons; `team_id` defaults to the token's workspace
-    (auth.test) and `app_id` to `slack.app_id` in config.toml."""
-    if team_id is None:
-        team_id = client.auth_test().get("team_id")
-    origin = _Origin(db, config, team_id, app_id or config.slack.app_id)
+    (auth.test, on the first click) and `app_id` to `slack.app_id` in config.toml."""
+    origin = _Origin(db, config, client, team_id, app_id or config.slack.app_id)
     if origin.app_id is None:
         log.info("slack.app_id not configured: button clicks are not checked for their app id")
     kwargs: dict[str, Any] = {"client": client, "request_verification_enabled": False,

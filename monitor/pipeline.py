@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from monitor.runtime import Runtime
-from monitor.storage import health, outbox
+from monitor.storage import health
 from monitor.storage.mentions import (
     claim_unscored,
     get_cursor,
@@ -77,15 +77,10 @@ def enabled_sources(rt: Runtime) -> list[str]:
 
 
 def queue_ops_notice(rt: Runtime, session: Any, key: str, text: str) -> None:
-    """One plain notice to the ops channel; the key makes it once-only."""
-    outbox.enqueue(
-        session,
-        key=f"ops:{key}",
-        op="ops",
-        channel=rt.config.slack.ops_channel,
-        payload={"text": text},
-        now=rt.now(),
-    )
+    """One notice to the ops channel; the key makes it once-only."""
+    from alerts.engine import enqueue_ops_notice
+
+    enqueue_ops_notice(session, rt.config, key, text, rt.now())
 
 
 def _queries(rt: Runtime, source: str) -> list[Query]:
@@ -270,10 +265,25 @@ def escalate(rt: Runtime) -> Any:
     return engine.run(rt.db, rt.config, rt.now())
 
 
+MAX_DELIVERY_ROUNDS = 20
+
+
 def deliver(rt: Runtime) -> Any:
+    """Delivery rounds until the due outbox is drained, Slack asks us to wait, or no progress
+    (a round sends at most 50 items; `--once` must not leave a backlog behind)."""
     from alerts import delivery
 
-    return delivery.deliver(rt.db, rt.slack, rt.config, rt.now())
+    total = delivery.deliver(rt.db, rt.slack, rt.config, rt.now())
+    for _ in range(MAX_DELIVERY_ROUNDS):
+        if not total.pending or total.retry_at is not None or not (total.sent or
+                                                                   total.reconciled):
+            break
+        more = delivery.deliver(rt.db, rt.slack, rt.config, rt.now())
+        if not (more.sent or more.reconciled):
+            break
+        total = replace(more, sent=total.sent + more.sent, failed=total.failed + more.failed,
+                        reconciled=total.reconciled + more.reconciled)
+    return total
 
 
 def run_digests(rt: Runtime) -> list[Any]:

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from monitor.config import Config
 from monitor.runtime import utc_now
 from monitor.storage import health, stats
+from monitor.storage.alerts import outbox_summary
 from monitor.storage.db import Database
 from monitor.storage.mentions import reads_in_month
 
@@ -76,12 +77,11 @@ def render_status(db: Database, config: Config, now: datetime | None = None) -> 
             f"X reads this month: {reads} of {tw.monthly_read_budget} budget, estimated spend "
             f"${reads * tw.cost_per_read_usd:,.2f}"
         )
-        states = stats.outbox_states(session)
-        lines.append(
-            "slack outbox: " + (", ".join(f"{n} {s}" for s, n in sorted(states.items()))
-                                or "empty")
-        )
-        err = stats.last_outbox_error(session)
-        if err:
-            lines.append(f"    last Slack error: {err}")
+        box = outbox_summary(session)
+        counts = [f"{box[k]} {k}" for k in ("sent", "pending", "failed", "dead") if box[k]]
+        lines.append("slack outbox: " + (", ".join(counts) or "empty"))
+        if box["oldest_pending_at"] is not None:
+            lines.append(f"    oldest waiting since {_ago(box['oldest_pending_at'], now)}")
+        if box["last_error"] and (box["failed"] or box["dead"]):
+            lines.append(f"    last Slack error: {box['last_error']}")
     return "\n".join(lines)

@@ -1,4 +1,4 @@
-"""Shared fixtures: a migrated database per test (SQLite, or PostgreSQL with VIGIA_TEST_DB=postgresql)."""
+"""Shared fixtures: a migrated database per test (SQLite; PostgreSQL: VIGIA_TEST_DB=postgresql)."""
 
 from __future__ import annotations
 

@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 from alerts.digest.model import Digest, MentionRef
 from alerts.digest.report import safe_url, snippet
 from alerts.digest.text import Words
+from alerts.slack_client import resolve_channel_id
 
 EVENT_TYPE = "vigia_digest"
 SLACK_TOP = 5
@@ -158,6 +159,7 @@ def _history(client: WebClient, channel: str, oldest: datetime) -> Iterator[dict
 
 def find_summary(client: WebClient, channel: str, key: str, oldest: datetime) -> str | None:
     """ts of the summary carrying `key` in its metadata, posted since `oldest`, if any."""
+    channel = resolve_channel_id(client, channel) or channel  # history wants the channel id
     for message in _history(client, channel, oldest):
         meta = message.get("metadata") or {}
         if meta.get("event_type") == EVENT_TYPE and \

@@ -23,11 +23,11 @@ from monitor.config import require_credentials
 @clear_errors
 def run(config_path: Path, once: bool, sandbox: bool, role: str, database_url: str | None) -> None:
     """Collect, score, escalate and report — as a daemon, or one cycle with --once."""
+    from monitor.pipeline import run_cycle
     from monitor.runtime import Runtime
     from monitor.scheduler import run_daemon
     from monitor.storage.db import open_database
     from monitor.summary import format_cycle
-    from monitor.pipeline import run_cycle
 
     config = load(config_path)
     env: dict[str, str] | None = None

@@ -86,6 +86,9 @@ class Sandbox:
                 update={"facebook": b.accounts.facebook or [self.facebook_page_id]})})
             for b in config.brands
         ]
+        for channel in {config.slack.ops_channel, *(b.slack_channel for b in config.brands),
+                        *(b.marketing_channel for b in config.brands if b.marketing_channel)}:
+            self.slack.channel_messages(channel)  # the sandbox workspace has these channels
         url = database_url or f"sqlite:///{config.path.parent / SANDBOX_DB}"
         return config.model_copy(update={
             "sources": config.sources.model_copy(update=sources),

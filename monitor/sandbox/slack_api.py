@@ -54,6 +54,8 @@ class SlackEmulator(Emulator):
         self.route("POST", api + "conversations.replies", self._replies)
         self.route("GET", api + "conversations.replies", self._replies)
         self.route("POST", api + "conversations.info", self._info)
+        self.route("POST", api + "conversations.list", self._list)
+        self.route("GET", api + "conversations.list", self._list)
         self.route("POST", api + "files.getUploadURLExternal", self._upload_url)
         self.route("POST", r"/upload/(?P<file_id>F\w+)", self._upload_bytes)
         self.route("POST", api + "files.completeUploadExternal", self._complete_upload)
@@ -87,7 +89,8 @@ class SlackEmulator(Emulator):
         return [m for m in msgs if m.thread_ts is None]
 
     def thread(self, parent: SlackMessage) -> list[SlackMessage]:
-        return [m for m in self.messages if m.thread_ts == parent.ts and m.channel == parent.channel]
+        return [m for m in self.messages
+                if m.thread_ts == parent.ts and m.channel == parent.channel]
 
     def _error(self, error: str, status: int = 200) -> Response:
         return Response(status, {"ok": False, "error": error})
@@ -162,6 +165,8 @@ class SlackEmulator(Emulator):
         if (denied := self._guard(request)) is not None:
             return denied
         params = self._params(request)
+        if not re.fullmatch(r"[CGD][A-Z0-9]{6,}", params.get("channel", "")):
+            return self._error("channel_not_found")  # like Slack: history needs the id
         cid = self._channel_id(params.get("channel", ""))
         if cid is None:
             return self._error("channel_not_found")
@@ -186,10 +191,26 @@ class SlackEmulator(Emulator):
         return Response(200, {"ok": True, "has_more": False,
                               "messages": [self._render(m, True) for m in msgs]})
 
+    def _list(self, request: Request, _m: re.Match[str]) -> Response:
+        """Channels the workspace has, paged two at a time so callers must follow cursors."""
+        if (denied := self._guard(request)) is not None:
+            return denied
+        params = self._params(request)
+        names = sorted(self.channels)
+        start = int(params.get("cursor") or 0)
+        page = names[start:start + 2]
+        nxt = str(start + 2) if start + 2 < len(names) else ""
+        return Response(200, {"ok": True, "channels": [
+            {"id": self.channels[n], "name": n, "is_channel": True, "is_member": True,
+             "is_archived": False} for n in page], "response_metadata": {"next_cursor": nxt}})
+
     def _info(self, request: Request, _m: re.Match[str]) -> Response:
         if (denied := self._guard(request)) is not None:
             return denied
-        cid = self._channel_id(self._params(request).get("channel", ""))
+        name = self._params(request).get("channel", "")
+        if not re.fullmatch(r"[CGD][A-Z0-9]{6,}", name):
+            return self._error("channel_not_found")  # like Slack: ids only, names are unknown
+        cid = self._channel_id(name)
         if cid is None:
             return self._error("channel_not_found")
         name = next((n for n, i in self.channels.items() if i == cid), cid)
@@ -212,7 +233,8 @@ class SlackEmulator(Emulator):
         if upload is None:
             return Response(404, "Not Found")
         upload["content"] = request.body
-        return Response(200, f"OK - {len(request.body)}", {"content-type": "text/plain; charset=utf-8"})
+        return Response(200, f"OK - {len(request.body)}",
+                        {"content-type": "text/plain; charset=utf-8"})
 
     def _complete_upload(self, request: Request, _m: re.Match[str]) -> Response:
         if (denied := self._guard(request)) is not None:

@@ -9,11 +9,12 @@ Alert states (`AlertRow.state`) for a mention case:
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, select, text
 from sqlalchemy.orm import Session
 
 from monitor.storage.mentions import first_reply_subquery
@@ -59,6 +60,16 @@ def _record(row: AlertRow) -> AlertRecord:
 
 
 # Alerts -----------------------------------------------------------------------------------
+
+
+def lock_brand(session: Session, brand: str) -> None:
+    """Serialise escalation passes for one brand across workers (PostgreSQL; SQLite has a
+    single writer anyway), so two workers never both decide the same crisis or escalation."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    digest = hashlib.sha256(f"vigia-escalate:{brand}".encode()).digest()
+    key = int.from_bytes(digest[:8], "big", signed=True)
+    session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
 
 
 def unalerted_negatives(session: Session, brand: str, threshold: float) -> list[int]:

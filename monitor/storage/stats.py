@@ -8,7 +8,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from monitor.storage.mentions import first_reply_subquery
-from monitor.storage.tables import AlertRow, MentionRow, OutboxRow, ScoreRow
+from monitor.storage.tables import AlertRow, MentionRow, ScoreRow
 
 
 def volume(session: Session, since: datetime) -> list[tuple[str, str, int]]:
@@ -41,18 +41,3 @@ def open_negatives(session: Session, thresholds: dict[str, float]) -> list[tuple
         if confidence >= thresholds.get(brand, 0.6):
             counts[brand] = counts.get(brand, 0) + 1
     return sorted(counts.items())
-
-
-def outbox_states(session: Session) -> dict[str, int]:
-    stmt = select(OutboxRow.state, func.count()).group_by(OutboxRow.state)
-    return {state: int(n) for state, n in session.execute(stmt)}
-
-
-def last_outbox_error(session: Session) -> str | None:
-    stmt = (
-        select(OutboxRow.last_error)
-        .where(OutboxRow.last_error.is_not(None), OutboxRow.state != "sent")
-        .order_by(OutboxRow.id.desc())
-        .limit(1)
-    )
-    return session.execute(stmt).scalar_one_or_none()

@@ -300,6 +300,10 @@ def test_invalid_token_stops_the_round_and_never_logs_the_token(
 
 
 def test_check_slack(emulator: SlackEmulator, config: Config) -> None:
+    channels = {b.slack_channel for b in config.brands} | {config.slack.ops_channel} | {
+        b.marketing_channel for b in config.brands if b.marketing_channel}
+    for channel in channels:  # the workspace has them (names resolve via conversations.list)
+        emulator.channel_messages(channel)
     assert delivery.check_slack(make_client(emulator), config) == []
     strict = SlackEmulator(channels={"alerts-sol": "C0SOL0001"}, strict_channels=True)
     strict.start()
@@ -356,7 +360,9 @@ def test_reconcile_by_channel_name_that_slack_cannot_resolve_posts_again(
     with pytest.raises(SystemExit):
         delivery.deliver(db, client, config, now, sleep=sleeper)
     monkeypatch.undo()
-    # real Slack's history API wants a channel id; "#alerts-sol" is refused
+    # a channel the bot cannot list (no channels:read scope) and whose history it cannot read
+    emulator.inject(Fault(path=r"conversations\.list$", status=200, times=-1,
+                          body={"ok": False, "error": "missing_scope"}))
     emulator.inject(Fault(path=r"conversations\.history$", status=200,
                           body={"ok": False, "error": "channel_not_found"}))
     report = delivery.deliver(db, client, config, now + minutes(3), sleep=sleeper)

@@ -69,7 +69,7 @@ def test_check_reports_unreachable_database(tmp_path: Path) -> None:
 
 def test_status_after_a_cycle(sandboxed: tuple[Sandbox, Path, dict[str, str]],
                               db_url: str) -> None:
-    box, path, env = sandboxed
+    _box, path, env = sandboxed
     config = load_config(path)
     rt = Runtime(config=config, db=open_database(db_url), env=env)
     run_cycle(rt, digests=False)

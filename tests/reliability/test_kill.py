@@ -91,7 +91,8 @@ def test_sigkill_mid_cycle_loses_nothing_and_sends_nothing_twice(
                 .where(ScoreRow.mention_id.is_(None))
             ).scalar_one()
             alerted = s.execute(
-                select(AlertRow.key).where(AlertRow.kind == "mention", AlertRow.sent_at.is_not(None))
+                select(AlertRow.key).where(AlertRow.kind == "mention",
+                                           AlertRow.sent_at.is_not(None))
             ).scalars().all()
         db.dispose()
 

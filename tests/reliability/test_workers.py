@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
 
 from monitor.config import Config, load_config
 from monitor.sandbox.runner import Sandbox
@@ -200,7 +201,7 @@ def progress(db: Database, threshold: float) -> dict[str, int]:
             "outbox_pending": pending}
 
 
-def due_alerts(session: object, threshold: float) -> set[int]:
+def due_alerts(session: Session, threshold: float) -> set[int]:
     """Mentions that must reach Slack: scored negative with enough confidence, no brand reply."""
     answered = select(ReplyRow.parent_external_id).where(ReplyRow.source == MentionRow.source)
     stmt = (
@@ -209,7 +210,7 @@ def due_alerts(session: object, threshold: float) -> set[int]:
         .where(ScoreRow.label == "negative", ScoreRow.confidence >= threshold,
                MentionRow.external_id.not_in(answered))
     )
-    return set(session.execute(stmt).scalars())  # type: ignore[attr-defined]
+    return set(session.execute(stmt).scalars())
 
 
 @pytest.mark.skipif(BACKEND != "postgresql",
@@ -245,11 +246,9 @@ def test_three_workers_share_one_stream_exactly_once(tmp_path: Path, db_url: str
             assert not crashed, f"{crashed[0].name} exited:\n{crashed[0].output}"
             time.sleep(0.5)
             state = progress(db, threshold)
-            print(round(time.monotonic() - deadline + SETTLE_TIMEOUT_S, 1), state, flush=True)  # DEBUG
         assert settled(state), f"workers did not finish the stream: {state}"
 
         codes = {w.name: w.stop() for w in workers}
-        for w in workers: Path(f'/tmp/{w.name}.log').write_text(w.output)  # DEBUG
         for w in workers:
             assert codes[w.name] == 0, f"{w.name} exit {codes[w.name]}:\n{w.output}"
             assert "role all" in w.output and "stopped cleanly" in w.output, w.output

@@ -13,8 +13,13 @@ from typing import Any
 
 import pytest
 
-from monitor.config import BrandSettings, SourceSettings, TwitterSettings
-from monitor.config import FacebookSettings, RedditSettings
+from monitor.config import (
+    BrandSettings,
+    FacebookSettings,
+    RedditSettings,
+    SourceSettings,
+    TwitterSettings,
+)
 from monitor.keywords import KeywordSet
 from monitor.sandbox import facebook_api, reddit_api, twitter_api
 from monitor.sandbox.http import Emulator, Fault
