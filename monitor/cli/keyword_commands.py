@@ -130,6 +130,17 @@ def _echo_lists(lists: Any, indent: str) -> None:
             click.echo(f"{indent}{kind}: {_join(values)}")
 
 
+def _edit(
+    edit: Any, config_path: Path, brand: str | None, kind: str, source: str | None,
+    values: tuple[str, ...],
+) -> tuple[str, str]:
+    """Apply an add/remove edit; returns the brand name and the key path that changed."""
+    kind = _KIND_ALIASES.get(kind.lower(), kind.lower())
+    name = _brand_name(load_config(config_path), brand)
+    edit(config_path, name, kind, list(values), source=source)
+    return name, f"overrides.{source}.{kind}" if source else kind
+
+
 @keywords.command("add")
 @config_option
 @brand_option
@@ -141,10 +152,7 @@ def add(
     config_path: Path, brand: str | None, kind: str, source: str | None, values: tuple[str, ...]
 ) -> None:
     """Add VALUES to a brand's keyword list (all or nothing; the file keeps its comments)."""
-    kind = _KIND_ALIASES.get(kind.lower(), kind.lower())
-    name = _brand_name(load_config(config_path), brand)
-    add_keywords(config_path, name, kind, list(values), source=source)
-    target = f"overrides.{source}.{kind}" if source else kind
+    name, target = _edit(add_keywords, config_path, brand, kind, source, values)
     click.echo(f"{name}: added {_join(list(values))} to keywords.{target}")
 
 
@@ -159,10 +167,7 @@ def remove(
     config_path: Path, brand: str | None, kind: str, source: str | None, values: tuple[str, ...]
 ) -> None:
     """Remove VALUES from a brand's keyword list (matched ignoring case and accents)."""
-    kind = _KIND_ALIASES.get(kind.lower(), kind.lower())
-    name = _brand_name(load_config(config_path), brand)
-    remove_keywords(config_path, name, kind, list(values), source=source)
-    target = f"overrides.{source}.{kind}" if source else kind
+    name, target = _edit(remove_keywords, config_path, brand, kind, source, values)
     click.echo(f"{name}: removed {_join(list(values))} from keywords.{target}")
 
 

@@ -20,16 +20,9 @@ from monitor.status import render_status
 from monitor.storage import health
 from monitor.storage.db import open_database
 from monitor.storage.tables import OutboxRow
+from tests.clock import Clock
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-@dataclass
-class Clock:
-    at: datetime
-
-    def __call__(self) -> datetime:
-        return self.at
 
 
 @dataclass

@@ -23,18 +23,11 @@ from monitor.sandbox.http import Fault
 from monitor.sandbox.runner import Sandbox
 from monitor.storage.db import open_database
 from monitor.storage.tables import AlertRow, MentionRow, OutboxRow, ScoreRow
+from tests.clock import Clock
 from tests.reliability.stream import stream_world
 
 REPO = Path(__file__).resolve().parents[2]
 CHANNEL = "#tienda-sol-alertas"
-
-
-@dataclass
-class Clock:
-    at: datetime
-
-    def __call__(self) -> datetime:
-        return self.at
 
 
 @dataclass
