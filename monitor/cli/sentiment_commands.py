@@ -124,14 +124,19 @@ def score_command(input_file: IO[str], output_file: IO[str], model: str | None,
 @sentiment_group.command("eval")
 @click.option("--data", type=click.Path(exists=True, file_okay=False, path_type=Path),
               required=True, help="UMSAB-format folder: <language>/<split>_text.txt + _labels.txt.")
-@click.option("--split", default="val", show_default=True)
+@click.option("--split", default=None,
+              help="test, val or train (default: the first of test, val, train present).")
 @model_option
 @config_option
-def eval_command(data: Path, split: str, model: str | None, config_path: Path | None) -> None:
+def eval_command(data: Path, split: str | None, model: str | None,
+                 config_path: Path | None) -> None:
     """Macro-F1, accuracy and confusion matrix per language, and their averages."""
     from sentiment.evaluation import DatasetError, evaluate, load_split
 
     settings, _ = resolve_settings(config_path, model)
+    if split is None:  # a held-out folder may carry only its test split
+        split = next((name for name in ("test", "val", "train")
+                      if any(data.glob(f"*/{name}_text.txt"))), "val")
     try:
         splits = load_split(data, split)
     except DatasetError as exc:

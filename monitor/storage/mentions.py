@@ -18,6 +18,7 @@ from sources.base import Cursor, Mention, Page, Query
 
 _MENTION_FIELDS = [f for f in Mention.__dataclass_fields__ if f != "extra"]
 _INSERT_CHUNK = 500
+_IDS_PER_QUERY = 10_000
 
 
 def _mention_row(m: Mention, fetched_at: datetime, lang: str | None) -> dict[str, Any]:
@@ -222,7 +223,22 @@ def load_mentions(
     label: str | None = None,
     unanswered_only: bool = False,
 ) -> list[StoredMention]:
-    """Mentions with their score and first brand reply, filtered; ordered by creation time."""
+    """Mentions with their score and first brand reply, filtered; ordered by creation time.
+
+    Many `ids` are read in chunks: every id is a bind parameter, and PostgreSQL refuses a
+    statement with more than 65,535 of them, so an escalation pass over a large backlog of
+    complaints would fail on every run.
+    """
+    if ids is not None and len(ids) > _IDS_PER_QUERY:
+        ids = list(ids)
+        found = [
+            m
+            for start in range(0, len(ids), _IDS_PER_QUERY)
+            for m in load_mentions(session, ids=ids[start : start + _IDS_PER_QUERY],
+                                   brand=brand, since=since, until=until, label=label,
+                                   unanswered_only=unanswered_only)
+        ]
+        return sorted(found, key=lambda m: (m.mention.created_at, m.id))
     first = first_reply_subquery()
     stmt = (
         select(MentionRow, ScoreRow, first.c.replied_at)
