@@ -127,14 +127,8 @@ class FacebookSource:
                 raw_items = _data(body, "comments")
                 mentions: list[Mention] = []
                 replies: list[BrandReply] = []
-                skipped = 0
-                for raw in raw_items:
-                    try:
-                        it = item(raw)
-                    except MalformedItem as exc:
-                        log.warning("facebook: skipped malformed comment on %s: %s", post_id, exc)
-                        skipped += 1
-                        continue
+                parsed, skipped = _parse(raw_items, f"comment on {post_id}")
+                for it in parsed:
                     ts = it.created.timestamp()
                     if not mark.admits(ts, it.id) or it.id in seen:
                         continue
@@ -164,14 +158,8 @@ class FacebookSource:
             body = self.client.get(f"{page_id}/{edge}", {**params, **(walk.resume or {})})
             raw_items = _data(body, edge)
             mentions: list[Mention] = []
-            skipped = 0
-            for raw in raw_items:
-                try:
-                    it = item(raw)
-                except MalformedItem as exc:
-                    log.warning("facebook: skipped malformed %s item: %s", edge, exc)
-                    skipped += 1
-                    continue
+            parsed, skipped = _parse(raw_items, f"{edge} item")
+            for it in parsed:
                 if not walk.take(it.created.timestamp(), it.id) or it.author_id == page_id:
                     continue
                 mentions.append(to_mention(it, kind=kind, page_id=page_id, thread_id=it.id))
@@ -183,6 +171,19 @@ class FacebookSource:
 
     def close(self) -> None:
         self.client.close()
+
+
+def _parse(raw_items: list[Any], what: str) -> tuple[list[Any], int]:
+    """Items that parse, and how many did not (logged and skipped, the rest kept)."""
+    parsed: list[Any] = []
+    skipped = 0
+    for raw in raw_items:
+        try:
+            parsed.append(item(raw))
+        except MalformedItem as exc:
+            log.warning("facebook: skipped malformed %s: %s", what, exc)
+            skipped += 1
+    return parsed, skipped
 
 
 def _data(body: Mapping[str, Any], what: str) -> list[Any]:
