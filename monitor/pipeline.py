@@ -272,7 +272,11 @@ def deliver(rt: Runtime) -> Any:
     """Delivery rounds until the due outbox is drained, Slack asks us to wait, or no progress
     (a round sends at most 50 items; `--once` must not leave a backlog behind)."""
     from alerts import delivery
+    from monitor.storage.outbox import pending_count
 
+    if not rt.slack.token:  # alerts wait in the outbox, untouched, until a token is set
+        with rt.db.transaction() as session:
+            return delivery.DeliveryReport(pending=pending_count(session))
     total = delivery.deliver(rt.db, rt.slack, rt.config, rt.now())
     for _ in range(MAX_DELIVERY_ROUNDS):
         if not total.pending or total.retry_at is not None or not (total.sent or
@@ -289,7 +293,9 @@ def deliver(rt: Runtime) -> Any:
 def run_digests(rt: Runtime) -> list[Any]:
     from alerts import digest
 
-    return list(digest.run_due(rt.db, rt.config, rt.slack, rt.now()))
+    # Without a Slack token the digest is written as a report file only.
+    client = rt.slack if rt.slack.token else None
+    return list(digest.run_due(rt.db, rt.config, client, rt.now()))
 
 
 def run_cycle(rt: Runtime, *, digests: bool = True) -> CycleReport:

@@ -18,6 +18,8 @@ def _fields(obj: Any) -> dict[str, Any]:
 
 def format_cycle(report: CycleReport) -> str:
     lines = ["collect"]
+    if not report.collected:
+        lines.append("  no source is enabled (sources.<name>.enabled in config.toml)")
     for c in report.collected:
         if c.status != "ok":
             lines.append(f"  {c.source:<9} {c.status.upper()}: {c.error}")

@@ -44,6 +44,9 @@ def run(config_path: Path, once: bool, sandbox: bool, role: str, database_url: s
             config = config.model_copy(update={"database": config.database.model_copy(
                 update={"url": database_url})})
         require_credentials(config)
+        if not os.environ.get(config.slack.token_env):
+            click.echo(f"WARNING: {config.slack.token_env} is not set: alerts are kept in the "
+                       "outbox and sent once it is (see `vigia check`).", err=True)
     if role != "all" and config.database.url.startswith("sqlite"):
         raise click.UsageError(
             "--role needs PostgreSQL: SQLite is single-process. Set database.url to "
