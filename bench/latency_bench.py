@@ -1,8 +1,10 @@
 """Latency benchmark: from a complaint appearing on X to its alert in Slack.
 
     python bench/latency_bench.py --db sqlite|postgresql [--minutes 10] [--per-minute 12]
+    python bench/latency_bench.py --db postgresql --workers 3
 
-The real daemon (`python -m monitor.cli run`, one process) polls the X emulator every minute
+The real daemon (`python -m monitor.cli run --role all`, one process or several sharing
+PostgreSQL) polls the X emulator every minute
 with no grace period; complaints (and as many non-complaints) appear at random instants, as
 a Poisson stream, each stamped with the moment it became visible. The Slack emulator stamps
 each message when it arrives. Target: p95 <= poll interval + 5 s.
@@ -131,7 +133,8 @@ def summary(values: list[float]) -> dict[str, float]:
             "max": max(values), "mean": statistics.fmean(values)}
 
 
-def run(backend: str, minutes: float, per_minute: float, pg_url: str, seed: int) -> dict[str, Any]:
+def run(backend: str, minutes: float, per_minute: float, pg_url: str, seed: int,
+        workers: int = 1) -> dict[str, Any]:
     from sqlalchemy import select
 
     from monitor.storage.db import open_database
@@ -154,24 +157,27 @@ def run(backend: str, minutes: float, per_minute: float, pg_url: str, seed: int)
                                                        exclude_none=True)), encoding="utf-8")
         env = {k: v for k, v in os.environ.items() if not k.endswith("_TOKEN")}
         env.update(box.environment(config), PYTHONUNBUFFERED="1")
-        proc = subprocess.Popen([sys.executable, "-m", "monitor.cli", "run", "--config", str(cfg)],
-                                env=env, cwd=tmp, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT)
         lines: list[str] = []
-        started = threading.Event()
+        started = threading.Semaphore(0)
+        procs = [subprocess.Popen([sys.executable, "-m", "monitor.cli", "run", "--role", "all",
+                                   "--config", str(cfg)], env=env, cwd=tmp,
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                 for _ in range(workers)]
 
-        def drain() -> None:
+        def drain(proc: subprocess.Popen[bytes]) -> None:
             assert proc.stdout is not None
             for raw in proc.stdout:
                 lines.append(raw.decode(errors="replace"))
                 if "daemon started" in lines[-1]:
-                    started.set()
+                    started.release()
 
-        reader = threading.Thread(target=drain, daemon=True)
-        reader.start()
+        readers = [threading.Thread(target=drain, args=(p,), daemon=True) for p in procs]
+        for reader in readers:
+            reader.start()
         try:
-            if not started.wait(timeout=120):
-                raise RuntimeError("daemon did not start:\n" + "".join(lines))
+            for _ in procs:
+                if not started.acquire(timeout=120):
+                    raise RuntimeError("daemon did not start:\n" + "".join(lines))
             appeared = feed(world, minutes, per_minute, seed)
             keys: dict[str, str] = {}
             deadline = time.time() + 2 * POLL_MINUTES * 60 + 30
@@ -186,12 +192,15 @@ def run(backend: str, minutes: float, per_minute: float, pg_url: str, seed: int)
                     break
                 time.sleep(1)
         finally:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-            reader.join(timeout=10)
+            for proc in procs:
+                proc.send_signal(signal.SIGTERM)
+            for proc in procs:
+                try:
+                    proc.wait(timeout=60)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+            for reader in readers:
+                reader.join(timeout=10)
             box.stop()
         db = open_database(db_url, migrate=False)
         with db.transaction() as s:
@@ -215,9 +224,10 @@ def run(backend: str, minutes: float, per_minute: float, pg_url: str, seed: int)
         deciding.append(decided.timestamp() - scored.timestamp())
         sending.append(arrived - decided.timestamp())
     result = {
-        "db": backend, "minutes": minutes, "per_minute": per_minute,
+        "db": backend, "workers": workers, "minutes": minutes, "per_minute": per_minute,
         "complaints": len(appeared), "alerted": len(total),
         "missing": len(appeared) - len(total),
+        "slack_messages": len(slack.messages),
         "latency_s": summary(total), "appear_to_stored_s": summary(waits),
         "stored_to_scored_s": summary(scoring), "scored_to_decided_s": summary(deciding),
         "decided_to_slack_s": summary(sending), "target_s": TARGET_S,
@@ -236,13 +246,18 @@ def main() -> None:
                         help="complaints per minute (as many other mentions come too)")
     parser.add_argument("--pg-url", default=PG_URL)
     parser.add_argument("--seed", type=int, default=26)
+    parser.add_argument("--workers", type=int, default=1,
+                        help="daemons (`run --role all`); more than one needs PostgreSQL")
     args = parser.parse_args()
+    if args.workers > 1 and args.db != "postgresql":
+        parser.error("several workers need --db postgresql (SQLite is single-process)")
     print(f"# {machine()}; {datetime.now(UTC):%Y-%m-%d %H:%M} UTC", flush=True)
-    result = run(args.db, args.minutes, args.per_minute, args.pg_url, args.seed)
+    result = run(args.db, args.minutes, args.per_minute, args.pg_url, args.seed, args.workers)
     print(json.dumps(result, indent=1))
     lat = result["latency_s"]
     if lat:
-        print(f"{args.db}: {result['alerted']}/{result['complaints']} complaints alerted; "
+        print(f"{args.db} x{args.workers}: {result['alerted']}/{result['complaints']} "
+              "complaints alerted; "
               f"latency p50 {lat['p50']:.1f} s, p95 {lat['p95']:.1f} s, max {lat['max']:.1f} s "
               f"(target p95 <= {TARGET_S} s: {'met' if result['meets_target'] else 'MISSED'})")
 

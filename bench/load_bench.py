@@ -121,6 +121,15 @@ class IndexedTwitterEmulator(TwitterEmulator):
         super().__init__(world, **kwargs)
         self._index: dict[str, tuple[list[int], list[WorldPost]]] = {}
 
+    def start(self, port: int = 0) -> IndexedTwitterEmulator:
+        """Also send each answer without Nagle's delay: the stock handler writes headers and
+        body in two segments, and the second can wait ~40 ms for the client's delayed ACK,
+        which was three quarters of "collect" time on some runs, and is no cost of X's."""
+        super().start(port)
+        assert self._server is not None
+        self._server.RequestHandlerClass.disable_nagle_algorithm = True  # type: ignore[attr-defined]
+        return self
+
     def _matching(self, query: str) -> tuple[list[int], list[WorldPost]]:
         with self._lock:
             if query not in self._index:
