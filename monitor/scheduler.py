@@ -32,12 +32,18 @@ ALERT_EVERY_S = 30
 RELOAD_CHECK_S = 5
 LEASE_TTL = timedelta(minutes=10)
 JOB_DEFAULTS = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 120}
+SQLITE_DAEMON_LEASE = "sqlite-daemon"
+SQLITE_DAEMON_TTL = timedelta(seconds=90)  # a killed daemon's claim lapses after this
 ROLE_JOBS = {
     "collect": {"poll"},
     "score": {"score"},
     "alert": {"alerts", "digest"},
     "all": {"poll", "score", "alerts", "digest"},
 }
+
+
+class DaemonRefused(Exception):
+    """This daemon must not start (another one owns the single-process database)."""
 
 
 class Daemon:
@@ -208,7 +214,23 @@ class Daemon:
         return True
 
     # lifecycle --------------------------------------------------------------------
+    def _claim_sqlite(self) -> None:
+        """SQLite is single-process: a second daemon on the same file is refused, clearly."""
+        with self.rt.db.transaction() as session:
+            if not leases.acquire(session, SQLITE_DAEMON_LEASE, self.rt.worker_id,
+                                  SQLITE_DAEMON_TTL, self.rt.now()):
+                raise DaemonRefused(
+                    f"another vigia daemon is already running on {self.rt.config.database.url} "
+                    "(SQLite is single-process): stop it first, or use PostgreSQL "
+                    "(database.url = postgresql+psycopg://...) to run several workers"
+                )
+
     def start(self) -> None:
+        if self.rt.db.is_sqlite:
+            self._claim_sqlite()
+            self.scheduler.add_job(self._claim_sqlite, "interval",
+                                   seconds=SQLITE_DAEMON_TTL.total_seconds() / 3,
+                                   id="sqlite-daemon")
         self.schedule()
         self.scheduler.start()
         if self.role in ("all", "alert"):
@@ -231,6 +253,9 @@ class Daemon:
     def stop(self) -> None:
         self.stopping.set()
         self.scheduler.shutdown(wait=True)
+        if self.rt.db.is_sqlite:
+            with self.rt.db.transaction() as session:
+                leases.release(session, SQLITE_DAEMON_LEASE, self.rt.worker_id)
         if self.socket_handler is not None:
             try:
                 self.socket_handler.close()

@@ -25,7 +25,7 @@ def run(config_path: Path, once: bool, sandbox: bool, role: str, database_url: s
     """Collect, score, escalate and report — as a daemon, or one cycle with --once."""
     from monitor.pipeline import run_cycle
     from monitor.runtime import Runtime
-    from monitor.scheduler import run_daemon
+    from monitor.scheduler import DaemonRefused, run_daemon
     from monitor.storage.db import open_database
     from monitor.summary import format_cycle
 
@@ -61,7 +61,10 @@ def run(config_path: Path, once: bool, sandbox: bool, role: str, database_url: s
             if box is not None:
                 _print_sandbox_slack(box)
         else:
-            run_daemon(rt, role=role, config_path=None if sandbox else config_path)
+            try:
+                run_daemon(rt, role=role, config_path=None if sandbox else config_path)
+            except DaemonRefused as exc:
+                raise click.ClickException(str(exc)) from None
     finally:
         rt.close()
         if box is not None:

@@ -140,6 +140,7 @@ class Emulator:
 
         class _Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # no 40 ms stall between headers and body
 
             def log_message(self, format: str, *args: Any) -> None:
                 return

@@ -7,7 +7,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import Session
 
 from monitor.records import StoredMention, StoreResult
@@ -174,11 +174,16 @@ def save_scores(
     ]
     stmt = insert_ignore(session, ScoreRow, rows).returning(ScoreRow.mention_id)
     inserted = len(session.execute(stmt).all())
+    by_lang: dict[str, list[int]] = {}
     for mid, s in scored:
         if s.lang:
-            mention = session.get(MentionRow, mid)
-            if mention is not None and not mention.lang:
-                mention.lang = s.lang
+            by_lang.setdefault(s.lang, []).append(mid)
+    for lang, mids in by_lang.items():  # the language the model used fills an unknown one
+        session.execute(
+            update(MentionRow)
+            .where(MentionRow.id.in_(mids), MentionRow.lang.is_(None))
+            .values(lang=lang)
+        )
     return inserted
 
 

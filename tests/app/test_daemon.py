@@ -45,6 +45,13 @@ def test_daemon_alerts_reloads_keywords_and_stops_cleanly(tmp_path: Path, db_url
 
         assert _wait(lambda: len(box.slack.top_level(CHANNEL)) == 1), "no alert from daemon"
 
+        if db_url.startswith("sqlite"):  # single-process: a second daemon is refused
+            second = vigia_process(["run", "--config", str(cfg)], box.environment(config),
+                                   tmp_path)
+            out, _ = second.communicate(timeout=60)
+            assert second.returncode != 0
+            assert "another vigia daemon is already running" in out.decode()
+
         # A post naming a keyword we do not watch yet, then the keyword is added live.
         at = now - timedelta(minutes=20)
         box.world.add(WorldPost("twitter", twitter_id(at, 9), "1600", "rosa_cl", "Rosa",
