@@ -279,11 +279,11 @@ def deliver(rt: Runtime) -> Any:
             return delivery.DeliveryReport(pending=pending_count(session))
     total = delivery.deliver(rt.db, rt.slack, rt.config, rt.now())
     for _ in range(MAX_DELIVERY_ROUNDS):
-        if not total.pending or total.retry_at is not None or not (total.sent or
-                                                                   total.reconciled):
+        if not total.pending or total.retry_at is not None or not (
+                total.sent or total.reconciled or total.failed):
             break
         more = delivery.deliver(rt.db, rt.slack, rt.config, rt.now())
-        if not (more.sent or more.reconciled):
+        if not (more.sent or more.reconciled or more.failed):
             break
         total = replace(more, sent=total.sent + more.sent, failed=total.failed + more.failed,
                         reconciled=total.reconciled + more.reconciled)

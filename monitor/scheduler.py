@@ -61,6 +61,7 @@ class Daemon:
             timezone="UTC",
         )
         self.socket_handler: Any = None
+        self._rerun: dict[str, threading.Event] = {}
 
     # jobs -------------------------------------------------------------------------
     def _leased(self, name: str, work: Callable[[], object],
@@ -97,25 +98,26 @@ class Daemon:
         return job
 
     def _guarded(self, name: str, work: Callable[[], object]) -> Callable[[], None]:
+        """Run `work`, and run it again if it was triggered while running (APScheduler drops
+        a trigger for a job already running, and that complaint would wait a whole tick)."""
+        again = self._rerun.setdefault(name, threading.Event())
+
         def job() -> None:
-            if self.stopping.is_set():
-                return
-            try:
-                work()
-            except Exception:
-                log.exception("job %s failed", name)
+            while not self.stopping.is_set():
+                again.clear()
+                try:
+                    work()
+                except Exception:
+                    log.exception("job %s failed", name)
+                    return
+                if not again.is_set():
+                    return
 
         return job
 
     def _alerts(self) -> None:
-        """Escalate, then deliver while rounds make progress: a round stops after its limit
-        of attempts, and a burst of alerts must not trickle out one round per tick."""
         pipeline.escalate(self.rt)
-        while not self.stopping.is_set():
-            report = pipeline.deliver(self.rt)
-            progressed = report.sent + report.reconciled + report.failed
-            if not report.pending or report.retry_at is not None or not progressed:
-                break
+        pipeline.deliver(self.rt)  # drains the due outbox round after round
 
     def _poll(self, name: str) -> None:
         report = pipeline.collect_source(self.rt, name)
@@ -131,6 +133,7 @@ class Daemon:
         Slack within seconds of being collected, not up to a scoring interval later."""
         job = self.scheduler.get_job(job_id)
         if job is not None and not self.stopping.is_set():
+            self._rerun.setdefault(job_id, threading.Event()).set()
             job.modify(next_run_time=self.rt.now())
 
     def schedule(self) -> None:
