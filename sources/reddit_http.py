@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import praw
 import prawcore
@@ -36,8 +37,15 @@ def endpoints(api_base: str | None, auth_base: str | None) -> tuple[str, str]:
         oauth_url = oauth_url.rstrip("/") + "/"
     else:
         oauth_url = oauth_url.rstrip("/")
+    if auth_base is None and api_base and _is_loopback(api_base):
+        auth_base = api_base  # a local emulator or proxy serves the token endpoint too
     reddit_url = (auth_base or REDDIT_URL).rstrip("/")
     return oauth_url, reddit_url
+
+
+def _is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    return host == "localhost" or host.startswith("127.") or host == "::1"
 
 
 class GuardedRequestor(prawcore.Requestor):
