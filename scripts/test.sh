@@ -7,6 +7,13 @@ export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 PG_URL="${VIGIA_TEST_PG_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test}"
 export VIGIA_TEST_PG_URL="$PG_URL"
 
+# The digest's browser test needs Debian's chromium; in CI, try to install it (best effort:
+# without it that one test is skipped with its reason).
+if [ "${CI:-}" = "true" ] && ! command -v chromium >/dev/null && command -v apt-get >/dev/null; then
+  (timeout 300 apt-get update -qq && timeout 300 apt-get install -y -qq chromium >/dev/null) \
+    || echo "chromium could not be installed: the browser test will be skipped"
+fi
+
 echo "== ruff"; .venv/bin/ruff check .
 echo "== mypy"; .venv/bin/mypy monitor
 echo "== tests on SQLite"
