@@ -23,6 +23,24 @@ class Score:
     model: str
     model_version: str
 
+    @classmethod
+    def from_probs(
+        cls, probs: Sequence[float], lang: str | None, model: str, model_version: str
+    ) -> Score:
+        """The score of one (negative, neutral, positive) probability row: every scorer
+        turns its model output into a `Score` the same way."""
+        best = max(range(3), key=lambda k: float(probs[k]))
+        return cls(
+            label=LABELS[best],
+            confidence=float(probs[best]),
+            negative=float(probs[0]),
+            neutral=float(probs[1]),
+            positive=float(probs[2]),
+            lang=lang,
+            model=model,
+            model_version=model_version,
+        )
+
     @property
     def probs(self) -> dict[str, float]:
         return {"negative": self.negative, "neutral": self.neutral, "positive": self.positive}

@@ -24,9 +24,9 @@ import numpy as np
 import torch
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-from sentiment.base import LABELS, Score
+from sentiment.base import Score
 from sentiment.labels import label_matrix
-from sentiment.lang import normalise_lang
+from sentiment.lang import languages_for
 from sentiment.text import clean_for_model
 
 log = logging.getLogger(__name__)
@@ -153,20 +153,7 @@ class HFScorer:
         return out
 
     def score(self, texts: Sequence[str], langs: Sequence[str | None] | None = None) -> list[Score]:
-        if langs is not None and len(langs) != len(texts):
-            raise ValueError(f"{len(texts)} texts but {len(langs)} languages")
-        used = [normalise_lang(t) for t in langs] if langs is not None else [None] * len(texts)
+        used = languages_for(texts, langs)
         probs = self.predict_proba(texts) if texts else np.zeros((0, 3), dtype=np.float32)
-        return [
-            Score(
-                label=LABELS[int(p.argmax())],
-                confidence=float(p.max()),
-                negative=float(p[0]),
-                neutral=float(p[1]),
-                positive=float(p[2]),
-                lang=lang,
-                model=self.model_id,
-                model_version=self.model_version,
-            )
-            for p, lang in zip(probs, used, strict=True)
-        ]
+        return [Score.from_probs(p, lang, self.model_id, self.model_version)
+                for p, lang in zip(probs, used, strict=True)]

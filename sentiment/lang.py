@@ -72,3 +72,12 @@ def detect_language(
     if not values or values[0].value < min_confidence:
         return None
     return values[0].language.iso_code_639_1.name.lower()
+
+
+def languages_for(texts: Sequence[str], langs: Sequence[str | None] | None) -> list[str | None]:
+    """One normalised language per text (None where unknown), checked to line up."""
+    if langs is None:
+        return [None] * len(texts)
+    if len(langs) != len(texts):
+        raise ValueError(f"{len(texts)} texts but {len(langs)} languages")
+    return [normalise_lang(tag) for tag in langs]

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-from sentiment.base import LABELS, Score
+from sentiment.base import Score
 from sentiment.features import FeatureConfig, HashingFeaturizer
-from sentiment.lang import normalise_lang
+from sentiment.lang import languages_for
 
 BUNDLED_MODEL_ID = "vigia-bundled"
 DEFAULT_WEIGHTS = Path(__file__).with_name("vigia-bundled.npz")
@@ -111,23 +111,9 @@ class BundledScorer:
 
     def score(self, texts: Sequence[str], langs: Sequence[str | None] | None = None) -> list[Score]:
         """Language-specific features are used only for languages the model was trained on."""
-        if langs is not None and len(langs) != len(texts):
-            raise ValueError(f"{len(texts)} texts but {len(langs)} languages")
-        used = [normalise_lang(tag) for tag in langs] if langs is not None else [None] * len(texts)
+        used = languages_for(texts, langs)
         if not texts:
             return []
         probs = self.model.predict_proba(self._featurizer, texts, used)
-        best = probs.argmax(axis=1)
-        return [
-            Score(
-                label=LABELS[int(k)],
-                confidence=float(p[k]),
-                negative=float(p[0]),
-                neutral=float(p[1]),
-                positive=float(p[2]),
-                lang=lang,
-                model=self.model_id,
-                model_version=self.model_version,
-            )
-            for p, k, lang in zip(probs, best, used, strict=True)
-        ]
+        return [Score.from_probs(p, lang, self.model_id, self.model_version)
+                for p, lang in zip(probs, used, strict=True)]
