@@ -66,10 +66,8 @@ def item(child: Any) -> Item:
     if not isinstance(created, int | float) or isinstance(created, bool):
         raise MalformedItem(f"{name}: no numeric created_utc")
     author = data.get("author")
-    if not isinstance(author, str) or not author:
-        raise MalformedItem(f"{name}: no author")
-    if not isinstance(data.get("permalink"), str):
-        raise MalformedItem(f"{name}: no permalink")
+    if not isinstance(author, str):
+        author = ""  # a missing author loses the author, not the item (never a brand reply)
     if kind == "t1" and not isinstance(data.get("body"), str):
         raise MalformedItem(f"{name}: comment without body")
     if kind == "t3" and not isinstance(data.get("title"), str):
@@ -83,6 +81,25 @@ def _int(value: Any) -> int:
 
 def _opt_str(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
+
+
+def permalink(it: Item) -> str:
+    """The item's URL: its `permalink` or, in older field sets without one, rebuilt from
+    `subreddit`, `link_id` and `id` the way Reddit forms it (`/r/<sub>/comments/<post>/_/<c>/`).
+    Without a subreddit the `/comments/...` form still resolves; "" when nothing is known."""
+    data = it.data
+    given = data.get("permalink")
+    if isinstance(given, str) and given.startswith("/"):
+        return SITE + given
+    short = it.fullname[3:]
+    sub = _opt_str(data.get("subreddit"))
+    root = f"/r/{sub}" if sub else ""
+    if it.kind == "t3":
+        return f"{SITE}{root}/comments/{short}/"
+    link = _opt_str(data.get("link_id"))
+    if link is None or not link.startswith("t3_"):
+        return ""
+    return f"{SITE}{root}/comments/{link[3:]}/_/{short}/"
 
 
 def created_at(it: Item) -> datetime:
@@ -105,7 +122,7 @@ def to_mention(it: Item) -> Mention:
     return Mention(
         source="reddit",
         external_id=it.fullname,
-        url=SITE + data["permalink"],
+        url=permalink(it),
         author_id=_opt_str(data.get("author_fullname")) or "",
         author_handle=it.author,
         author_name=it.author,

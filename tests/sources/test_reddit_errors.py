@@ -152,9 +152,10 @@ def test_malformed_items_are_logged_and_skipped(
 
     rig.emulator.routes.insert(0, ("GET", re.compile(f"^{SEARCH}$"), listing))
     [page] = rig.poll(rig.query())
-    assert mentions([page]) == ["t3_p0"]
-    assert page.skipped == 4 and page.items_read == 5
-    assert "created_utc" in caplog.text and "author" in caplog.text
+    assert mentions([page]) == ["t3_p0", "t3_p2"]  # a missing author loses only the author
+    assert page.mentions[1].author_handle == ""
+    assert page.skipped == 3 and page.items_read == 5
+    assert "created_utc" in caplog.text
 
 
 def test_token_bucket_refills_with_the_injected_clock() -> None:
