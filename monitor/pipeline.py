@@ -23,6 +23,7 @@ from monitor.storage.mentions import (
     save_scores,
     store_page,
 )
+from monitor.storage.storable import split_storable
 from sources.base import (
     AuthError,
     BudgetExhausted,
@@ -199,13 +200,13 @@ def _with_read_budget(rt: Runtime, query: Query) -> Query:
 
 
 def _store(rt: Runtime, source: str, query: Query, page: Page, report: CollectReport) -> None:
+    """Store one page with its cursor; an item the database would refuse is left out (and
+    counted as skipped) rather than failing the page, so the cursor still moves past it."""
     mentions, unmatched = _match(rt, query, list(page.mentions))
-    langs = _languages(rt, mentions)
+    storable, refused = split_storable(source, replace(page, mentions=mentions))
+    langs = _languages(rt, list(storable.mentions))
     with rt.db.transaction() as session:
-        result = store_page(
-            session, source, query, replace(page, mentions=mentions),
-            fetched_at=rt.now(), langs=langs,
-        )
+        result = store_page(session, source, query, storable, fetched_at=rt.now(), langs=langs)
     report.pages += 1
     report.fetched += len(page.mentions)
     report.unmatched += unmatched
@@ -213,7 +214,7 @@ def _store(rt: Runtime, source: str, query: Query, page: Page, report: CollectRe
     report.duplicates += result.duplicate_mentions
     report.brand_replies += result.new_replies
     report.reads += result.new_reads
-    report.skipped += page.skipped
+    report.skipped += page.skipped + len(refused)
 
 
 def _record_failure(rt: Runtime, source: str, exc: Exception, report: CollectReport) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -40,16 +40,22 @@ class Item:
 
 
 def parse_time(value: Any) -> datetime:
-    """Graph's `2021-08-10T18:45:03+0000`."""
+    """Graph's `2021-08-10T18:45:03+0000`, always as aware UTC.
+
+    Graph times are UTC; a time sent without an offset (`2021-08-10T18:45:03`, seen from
+    some endpoints and proxies) is read as UTC too: a naive datetime would be refused by the
+    database and, before this, failed the whole page on every poll.
+    """
     if not isinstance(value, str):
         raise MalformedItem(f"created_time missing or not a string: {value!r}")
     try:
-        return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S%z")
+        parsed = datetime.strptime(value, "%Y-%m-%dT%H:%M:%S%z")
     except ValueError:
         try:
-            return datetime.fromisoformat(value)
+            parsed = datetime.fromisoformat(value)
         except ValueError:
             raise MalformedItem(f"unreadable created_time {value!r}") from None
+    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def ids_from_permalink(url: Any) -> tuple[str, str | None] | None:

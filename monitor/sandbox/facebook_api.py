@@ -127,10 +127,16 @@ class FacebookEmulator(Emulator):
         return f"{base}?comment_id={short(post.id)}"
 
     def render(self, post: WorldPost, fields: set[str]) -> dict[str, Any]:
+        """The post as Graph sends it. Variants real Graph answers show, per post `extra`:
+        `created_time` (a raw string, e.g. without a UTC offset) and `withhold_from` (Graph
+        omits `from` when it will not say who wrote an item)."""
         full: dict[str, Any] = {
-            "id": post.id, "created_time": _time(post.created_at), "message": post.text,
+            "id": post.id, "created_time": post.extra.get("created_time")
+            or _time(post.created_at), "message": post.text,
             "permalink_url": self._permalink(post), "from": self._author(post),
         }
+        if post.extra.get("withhold_from"):
+            del full["from"]
         if post.kind == "comment":
             full["like_count"] = post.likes
             full["comment_count"] = post.replies
