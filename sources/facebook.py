@@ -8,6 +8,8 @@ Three query kinds per Page:
 - `tagged`: posts elsewhere that tag the Page (`/tagged`).
 The last two are walked newest first with a resumable `NewestFirstWalk`.
 Ratings/reviews are deprecated from v22 and deliberately not read.
+An item without `from` may be the Page's own: it is kept as a mention flagged
+`extra["author_unknown"]` (never lost, never to be alerted as a customer's).
 """
 
 from __future__ import annotations

@@ -112,7 +112,13 @@ def _count(value: Any) -> int:
 
 
 def to_mention(it: Item, *, kind: str, page_id: str, thread_id: str | None) -> Mention:
-    """A comment, visitor post or tagging post as a mention."""
+    """A comment, visitor post or tagging post as a mention.
+
+    Without `from` (Graph withholds it when it will not say who wrote an item) the author is
+    unknown, so the item may be the Page's own post or reply: it is kept, with
+    `extra["author_unknown"] = True`, so a complaint is not lost, and escalation must never
+    alert on it as a customer's mention.
+    """
     message = it.data.get("message")
     url = it.data.get("permalink_url")
     return Mention(
@@ -129,7 +135,8 @@ def to_mention(it: Item, *, kind: str, page_id: str, thread_id: str | None) -> M
         likes=_count(it.data.get("like_count")) or _count(it.data.get("reactions")),
         replies=_count(it.data.get("comment_count")) or _count(it.data.get("comments")),
         shares=_count(it.data.get("shares")),
-        extra={"kind": kind, "page_id": page_id},
+        extra={"kind": kind, "page_id": page_id,
+               **({"author_unknown": True} if it.author_id is None else {})},
     )
 
 

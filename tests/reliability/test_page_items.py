@@ -137,3 +137,20 @@ def test_one_unstorable_item_is_left_out_and_the_cursor_moves_past_it(rig: Rig) 
     again = collect_source(rig.rt, "facebook")  # the next poll is not stuck on the bad item
     cursor = rig.cursor(query.key)
     assert again.status == "ok" and cursor is not None and cursor.state["page"] == 2
+
+
+def test_an_item_without_from_is_stored_flagged_not_as_a_known_customer(rig: Rig) -> None:
+    # Graph withholds `from`: the item may be the Page's own reply, so it is flagged
+    rig.box.world.add(
+        comment("1", "Tienda Sol no contesta", 50, rig.now),
+        comment("2", "Hola, te escribimos por privado", 40, rig.now, withhold_from=True),
+    )
+
+    report = collect_source(rig.rt, "facebook")
+
+    assert report.status == "ok", report.error
+    stored = rig.stored()
+    unknown = stored[f"{POST}_2"]
+    assert unknown.extra.get("author_unknown") is True
+    assert (unknown.author_id, unknown.author_name) == ("", "")
+    assert "author_unknown" not in stored[f"{POST}_1"].extra
