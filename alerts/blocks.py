@@ -35,6 +35,7 @@ ACTION_SNOOZE = "vigia_snooze"
 ACTION_NOT_RELEVANT = "vigia_not_relevant"
 ACTION_ASSIGN = "vigia_assign"
 ACTION_WRONG_SENTIMENT = "vigia_wrong_sentiment"
+ACTION_CORRECT = "vigia_correct"
 ACTIONS_BLOCK_ID = "vigia_actions"
 
 SOURCE_NAMES = {"twitter": "X (Twitter)", "reddit": "Reddit", "facebook": "Facebook"}
@@ -71,6 +72,10 @@ class AlertCard:
     answered_after_minutes: float | None = None
     closed_by: str | None = None  # Slack user id who closed it (not relevant)
     business_hours: bool = True  # False: created outside business hours (SLA clock paused)
+    track: Literal["complaint", "question"] = "complaint"  # why the case exists
+    probability: float | None = None  # P(track) from the reply head; None on Vigía 1 cards
+    priority_reasons: list[str] = field(default_factory=list)
+    brand_lang: str = "en"  # the language the team reads the card in
 
 
 class ExampleLike(Protocol):
@@ -222,9 +227,20 @@ def _actions(card: AlertCard) -> Block:
             _button("💤 Snooze 1 h", ACTION_SNOOZE, value),
             _button("🚫 Not relevant", ACTION_NOT_RELEVANT, value),
             _button("🙋 Assign to me", ACTION_ASSIGN, value),
-            _button("🤔 Wrong sentiment", ACTION_WRONG_SENTIMENT, value),
+            _correct_menu(card),
         ],
     }
+
+
+CORRECTION_OPTIONS = (("complaint", "It is a complaint"), ("question", "It is a question"),
+                      ("praise", "It is praise"), ("other", "Not a complaint / nothing to answer"))
+
+
+def _correct_menu(card: AlertCard) -> Block:
+    """Tell Vigía what the mention really is: stored as a training example for the next model."""
+    options = [{"text": plain(f"🤔 {text}", 75), "value": f"{category}|{card.alert_key}"}
+               for category, text in CORRECTION_OPTIONS if category != card.track]
+    return {"type": "overflow", "action_id": ACTION_CORRECT, "options": options}
 
 
 def answered_note(card: AlertCard) -> str:

@@ -30,9 +30,9 @@ from alerts.blocks import (
     ops_message,
 )
 from alerts.escape import escape_mrkdwn, slack_link, slack_url
-from alerts.policy import BrandClock, Priority, priority
+from alerts.policy import BrandClock, Priority, PriorityDecision, priority
 from alerts.scripts import ScriptLibrary
-from alerts.situations import SituationDetector, default_detector
+from alerts.situations import SituationDetector, default_detector, question_situation
 from monitor.config import BrandSettings, Config, private_channel_for
 from monitor.records import StoredMention
 from monitor.storage import alerts as store
@@ -259,8 +259,10 @@ class _Brand:
         return max(0, int((self.now - sm.mention.created_at).total_seconds() // 60))
 
     def _card_fields(self, sm: StoredMention, level: Priority, *, situation: str,
-                     suggestions: list[str]) -> dict[str, Any]:
+                     suggestions: list[str], track: str,
+                     reasons: tuple[str, ...]) -> dict[str, Any]:
         m, score = sm.mention, sm.score
+        probability = (score.complaint if track == "complaint" else score.question) if score else 0
         return {
             "brand": self.brand.name, "source": m.source, "author_handle": m.author_handle,
             "author_name": m.author_name, "author_reach": m.author_reach, "text": m.text,
@@ -268,30 +270,45 @@ class _Brand:
             "confidence": round(score.confidence, 3) if score else 0.0,
             "lang": self._lang(sm), "sla_minutes": self.settings.sla_minutes,
             "situation": situation, "suggestions": suggestions, "priority": level,
+            "track": track, "probability": round(float(probability), 3),
+            "priority_reasons": list(reasons), "brand_lang": self.brand.languages[0],
         }
 
+    def _decide(self, sm: StoredMention, track: str) -> PriorityDecision:
+        """Questions run at normal priority: reach or a severity word make a complaint urgent,
+        not a question about sizes."""
+        decision = priority(sm.mention, self._lang(sm), self.settings)
+        if track == "question":
+            return PriorityDecision("normal", ())
+        return decision
+
     def _new_cases(self, covering_key: str | None) -> None:
-        ids = store.unalerted_negatives(self.session, self.brand.name, self.settings.threshold)
-        if not ids:
+        questions = self.settings.question_threshold if self.settings.questions == "alert" else None
+        found = store.unalerted_cases(self.session, self.brand.name, self.settings.threshold,
+                                      questions)
+        if not found:
             return
+        tracks = dict(found)
         backfill: list[StoredMention] = []
         folded: list[StoredMention] = []
-        for sm in load_mentions(self.session, ids=ids):
+        for sm in load_mentions(self.session, ids=list(tracks)):
             if sm.answered_at is not None or sm.score is None:
                 continue
+            track = tracks[sm.id]
             created = sm.mention.created_at
-            decision = priority(sm.mention, self._lang(sm), self.settings)
+            decision = self._decide(sm, track)
             if self.clock.too_old(created, self.now):
-                if self._record(sm, "backfill", decision.level, decision.reasons, None):
+                if self._record(sm, "backfill", decision.level, decision.reasons, None, track):
                     backfill.append(sm)
                 continue
             if self.now < self.clock.alert_due_at(created, decision.level):
                 continue
-            if covering_key is not None and decision.level == "normal":
-                if self._record(sm, "covered", decision.level, decision.reasons, covering_key):
+            if covering_key is not None and decision.level == "normal" and track == "complaint":
+                if self._record(sm, "covered", decision.level, decision.reasons, covering_key,
+                                track):
                     folded.append(sm)
                 continue
-            alert = self._record(sm, "open", decision.level, decision.reasons, None)
+            alert = self._record(sm, "open", decision.level, decision.reasons, None, track)
             if alert is not None:
                 text, blocks = alert_message(card_for(alert, self.now, clock=self.clock))
                 self._post(alert.key, text, blocks, alert.id)
@@ -303,10 +320,12 @@ class _Brand:
         self.counts["suppressed"] += len(folded) + len(backfill)
 
     def _record(self, sm: StoredMention, state: str, level: Priority, reasons: tuple[str, ...],
-                covered_by: str | None) -> store.AlertRecord | None:
+                covered_by: str | None, track: str) -> store.AlertRecord | None:
         """Create the case (situation and suggestions included); None if it already exists."""
         lang = self._lang(sm)
         situation = self.detector.detect(sm.mention.text, lang)
+        if track == "question":
+            situation = question_situation(situation, sm.mention.text, lang)
         set_situation(self.session, sm.id, situation)
         suggestions = [] if state == "backfill" else self.scripts.suggest(
             situation, lang or self.brand.languages[0], author_name=sm.mention.author_name,
@@ -316,7 +335,8 @@ class _Brand:
         deadline = self.clock.sla_deadline(sm.mention.created_at, level)
         payload: dict[str, Any] = {
             "card": self._card_fields(sm, level, situation=situation,
-                                      suggestions=list(suggestions)),
+                                      suggestions=list(suggestions), track=track,
+                                      reasons=reasons),
             "mention_created_at": _iso(sm.mention.created_at),
             "sla_deadline": _iso(deadline),
             "business_hours": self.clock.in_business_hours(sm.mention.created_at),
@@ -328,7 +348,7 @@ class _Brand:
             self.session, key=f"mention:{sm.id}", kind="mention", brand=self.brand.name,
             mention_id=sm.id, state=state, priority=level, level=1 if state == "open" else 0,
             situation=situation, channel=self.brand.slack_channel, now=self.now,
-            payload=payload)
+            payload=payload, track=track)
 
     def _note_folded(self, covering_key: str, folded: list[StoredMention]) -> None:
         crisis = store.get_alert(self.session, covering_key)

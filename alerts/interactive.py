@@ -31,11 +31,27 @@ from monitor.storage.outbox import enqueue
 log = logging.getLogger(__name__)
 
 SNOOZE = timedelta(hours=1)
-ANSWERED, SNOOZE_ACTION, NOT_RELEVANT, ASSIGN, WRONG_SENTIMENT = (
+ANSWERED, SNOOZE_ACTION, NOT_RELEVANT, ASSIGN, WRONG_SENTIMENT, CORRECT = (
     "vigia_answered", "vigia_snooze", "vigia_not_relevant", "vigia_assign",
-    "vigia_wrong_sentiment")
-ACTIONS = (ANSWERED, SNOOZE_ACTION, NOT_RELEVANT, ASSIGN, WRONG_SENTIMENT)
+    "vigia_wrong_sentiment", "vigia_correct")
+ACTIONS = (ANSWERED, SNOOZE_ACTION, NOT_RELEVANT, ASSIGN, WRONG_SENTIMENT, CORRECT)
 CLOSED = ("answered", "dismissed")
+# What the "Correct" menu can say a mention is; complaints and questions keep the case open.
+CORRECTIONS = ("complaint", "question", "praise", "other")
+NEEDS_REPLY = ("complaint", "question")
+
+
+def correction_value(category: str, alert_key: str) -> str:
+    """The menu option's value: the corrected category and the case it is about."""
+    return f"{category}|{alert_key}"
+
+
+def parse_correction(value: str) -> tuple[str, str]:
+    """(category, alert key) of a menu option; ValueError for anything else."""
+    category, sep, key = value.partition("|")
+    if not sep or category not in CORRECTIONS or not key:
+        raise ValueError(f"not a correction: {value[:80]!r}")
+    return category, key
 
 
 @dataclass(frozen=True)
@@ -67,33 +83,59 @@ def _changes(alert: store.AlertRecord, action_id: str, user_id: str,
                  "closed_at": now, "snoozed_until": None}, "dismissed as not relevant")
     if action_id == ASSIGN:
         return {"assigned_to": user_id}, "assigned"
-    if action_id == WRONG_SENTIMENT:
+    if action_id == WRONG_SENTIMENT:  # the Vigía 1 button, still on older cards
         return ({"state": "dismissed", "closed_by": user_id, "close_reason": "wrong_sentiment",
                  "closed_at": now, "snoozed_until": None}, "dismissed as not negative")
     raise ValueError(f"unknown action {action_id!r}")
+
+
+def _correction_changes(alert: store.AlertRecord, category: str, user_id: str,
+                        now: datetime) -> tuple[dict[str, Any], str]:
+    """A complaint that is really a question (or the reverse) still needs its answer: the case
+    stays open on the other track. Praise or anything else closes it."""
+    if alert.state in CLOSED:
+        raise ValueError(f"already {alert.state}")
+    if category in NEEDS_REPLY:
+        if category == alert.track:
+            raise ValueError(f"already a {category}")
+        return {"track": category}, f"corrected: it is a {category}"
+    return ({"state": "dismissed", "closed_by": user_id, "close_reason": f"not_{alert.track}",
+             "closed_at": now, "snoozed_until": None}, f"corrected: {category}, case closed")
 
 
 def apply_action(db: Database, action_id: str, alert_key: str, user_id: str, now: datetime,
                  *, config: Config | None = None, new_label: str | None = None) -> ActionResult:
     """Apply one button click to the case `alert_key` and rebuild its card.
 
-    Clicks on a closed case change nothing (a second "wrong sentiment" adds no second
-    correction) but still return the current card, so a stale message gets refreshed.
+    For the "Correct" menu `alert_key` is the option's value (`correction_value`).
+    Clicks on a closed case change nothing (a second correction adds no second row) but still
+    return the current card, so a stale message gets refreshed.
     """
+    category: str | None = None
+    if action_id == CORRECT:
+        try:
+            category, alert_key = parse_correction(alert_key)
+        except ValueError as exc:
+            return ActionResult(False, str(exc), alert_key)
+    elif action_id == WRONG_SENTIMENT:
+        category = "other"
     with db.transaction() as session:
         alert = store.get_alert(session, alert_key, lock=True)
         if alert is None:
             return ActionResult(False, "unknown alert", alert_key)
         try:
-            changes, message = _changes(alert, action_id, user_id, now)
+            if action_id == CORRECT and category is not None:
+                changes, message = _correction_changes(alert, category, user_id, now)
+            else:
+                changes, message = _changes(alert, action_id, user_id, now)
             ok = True
         except ValueError as exc:
             changes, message, ok = {}, str(exc), False
-        if ok and action_id == WRONG_SENTIMENT and alert.mention_id is not None:
-            label, lang = store.score_label(session, alert.mention_id)
+        if ok and category is not None and alert.mention_id is not None:
             store.add_correction(session, mention_id=alert.mention_id,
-                                 old_label=label or "negative", new_label=new_label, lang=lang,
-                                 user=user_id, now=now)
+                                 scored=store.scored_as(session, alert.mention_id),
+                                 new_category=category, new_label=new_label, user=user_id,
+                                 now=now)
         if changes:
             alert = store.update_alert(session, alert.id, **changes)
     text = blocks = None
@@ -188,8 +230,8 @@ def build_app(db: Database, config: Config, client: WebClient, *,
                         action.get("action_id"))
             return
         user = (body.get("user") or {}).get("id", "")
-        result = apply_action(db, action["action_id"], str(action.get("value", "")), user,
-                              now(), config=config)
+        value = action.get("value") or (action.get("selected_option") or {}).get("value", "")
+        result = apply_action(db, action["action_id"], str(value), user, now(), config=config)
         log.info("%s on %s by %s: %s", action["action_id"], result.alert_key, user,
                  result.message)
         _refresh(db, client, body, result, now())

@@ -321,3 +321,11 @@ def detect_situation(text: str, lang: str | None) -> str:
     """Situation id with the packaged rules (use `SituationDetector.load(scripts_dir)` for
     user overrides)."""
     return default_detector().detect(text, lang)
+
+
+def question_situation(situation: str, text: str, lang: str | None) -> str:
+    """The script situation for a question case: a question about a concrete problem keeps
+    that problem's scripts; any other question gets the product-question scripts."""
+    if situation in (UNKNOWN, "praise", "abusive"):
+        return "product_question"
+    return situation

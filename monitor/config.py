@@ -219,8 +219,23 @@ class CrisisSettings(Strict):
     cooldown_minutes: int = Field(default=180, ge=0)
 
 
+# Config files written for Vigía 1 have no `config_version`; their `threshold` was the confidence
+# of a "negative" label, not P(complaint), so it is replaced by the new default (see
+# `migrate_v1`).
+CONFIG_VERSION = 2
+DEFAULT_THRESHOLD = 0.5
+DEFAULT_QUESTION_THRESHOLD = 0.5
+QuestionsTrack = Literal["alert", "digest", "off"]
+
+
 class EscalationSettings(Strict):
-    threshold: float = Field(default=0.6, ge=0, le=1)
+    # Alert when P(complaint) reaches this (docs/sentiment.md has the table of what each
+    # setting catches and what it costs in false alerts).
+    threshold: float = Field(default=DEFAULT_THRESHOLD, ge=0, le=1)
+    # Unanswered questions: "alert" (a case at normal priority, same SLA), "digest" (counted
+    # in the weekly digest only) or "off".
+    questions: QuestionsTrack = "alert"
+    question_threshold: float = Field(default=DEFAULT_QUESTION_THRESHOLD, ge=0, le=1)
     grace_minutes: int = Field(default=10, ge=0)
     sla_minutes: int = Field(default=120, ge=1)
     oncall_group: str | None = None  # Slack user group id (S0123...) paged at the SLA
@@ -277,6 +292,7 @@ def private_channel_for(brand: BrandSettings, lang: str | None) -> str:
 
 
 class Config(Strict):
+    config_version: int = Field(default=CONFIG_VERSION, ge=1, le=CONFIG_VERSION)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     sentiment: SentimentSettings = Field(default_factory=SentimentSettings)
     slack: SlackSettings = Field(default_factory=SlackSettings)
@@ -338,9 +354,42 @@ def _describe(error: Any, data: Any) -> str:
     return f"{key}: expected {msg}"
 
 
+def v1_thresholds(data: dict[str, Any]) -> list[tuple[str, Any]]:
+    """(key path, value) of each Vigía 1 `threshold` in a file without `config_version`."""
+    if "config_version" in data:
+        return []
+    found: list[tuple[str, Any]] = []
+    for i, brand in enumerate(data.get("brands") or []):
+        escalation = brand.get("escalation") if isinstance(brand, dict) else None
+        if isinstance(escalation, dict) and "threshold" in escalation:
+            name = brand.get("name")
+            found.append((f"brands[{i}]" + (f" (name={name!r})" if name else "")
+                          + ".escalation.threshold", escalation["threshold"]))
+    return found
+
+
+def migrate_v1(data: dict[str, Any], path: Path) -> dict[str, Any]:
+    """A Vigía 1 file still loads: its thresholds (the confidence of a negative label) mean
+    nothing on the P(complaint) scale, so they give way to the new default, loudly."""
+    old = v1_thresholds(data)
+    if not old:
+        return data
+    for key, value in old:
+        log.warning("%s: %s = %r is a Vigía 1 setting (confidence of a 'negative' label); it "
+                    "now means P(complaint) and the default %s is used instead. Run `vigia "
+                    "config migrate` to update the file.", path, key, value, DEFAULT_THRESHOLD)
+    brands = []
+    for brand in data.get("brands") or []:
+        if isinstance(brand, dict) and isinstance(brand.get("escalation"), dict):
+            escalation = {k: v for k, v in brand["escalation"].items() if k != "threshold"}
+            brand = {**brand, "escalation": escalation}
+        brands.append(brand)
+    return {**data, "brands": brands}
+
+
 def parse_config(data: dict[str, Any], path: Path) -> Config:
     try:
-        return Config.model_validate({**data, "path": path})
+        return Config.model_validate({**migrate_v1(data, path), "path": path})
     except ValidationError as exc:
         lines = [_describe(err, data) for err in exc.errors()]
         raise ConfigError(f"{path}: " + f"\n{path}: ".join(lines)) from None

@@ -14,7 +14,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, select, text
+from sqlalchemy import and_, case, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from monitor.storage.mentions import first_reply_subquery
@@ -48,6 +48,7 @@ class AlertRecord:
     escalated_at: datetime | None
     closed_at: datetime | None
     payload: dict[str, Any]
+    track: str = "complaint"
 
 
 _ALERT_FIELDS = [f.name for f in fields(AlertRecord)]
@@ -72,32 +73,42 @@ def lock_brand(session: Session, brand: str) -> None:
     session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
 
 
-def unalerted_negatives(session: Session, brand: str, threshold: float) -> list[int]:
-    """Ids of the brand's negative, unanswered mentions that have no alert case yet."""
+def unalerted_cases(session: Session, brand: str, threshold: float,
+                    question_threshold: float | None) -> list[tuple[int, str]]:
+    """(mention id, track) of the brand's unanswered mentions that need a case and have none.
+
+    The track is "complaint" when P(complaint) reaches `threshold`, else "question" when
+    P(question) reaches `question_threshold` (None: the questions track is off).
+    """
     first = first_reply_subquery()
+    is_complaint = ScoreRow.complaint >= threshold
+    wanted = is_complaint
+    if question_threshold is not None:
+        wanted = or_(is_complaint, ScoreRow.question >= question_threshold)
+    track = case((is_complaint, "complaint"), else_="question")
     stmt = (
-        select(MentionRow.id)
+        select(MentionRow.id, track)
         .join(ScoreRow, ScoreRow.mention_id == MentionRow.id)
         .outerjoin(first, and_(first.c.source == MentionRow.source,
                                first.c.parent == MentionRow.external_id))
         .outerjoin(AlertRow, AlertRow.mention_id == MentionRow.id)
-        .where(MentionRow.brand == brand, ScoreRow.label == "negative",
-               ScoreRow.confidence >= threshold, first.c.replied_at.is_(None),
+        .where(MentionRow.brand == brand, wanted, first.c.replied_at.is_(None),
                AlertRow.id.is_(None))
         .order_by(MentionRow.created_at, MentionRow.id)
     )
-    return list(session.execute(stmt).scalars())
+    return [(int(mid), str(kind)) for mid, kind in session.execute(stmt)]
 
 
 def create_alert(session: Session, *, key: str, kind: str, brand: str, state: str,
                  now: datetime, mention_id: int | None = None, priority: str = "normal",
                  level: int = 0, situation: str | None = None, channel: str = "",
-                 payload: dict[str, Any] | None = None) -> AlertRecord | None:
+                 payload: dict[str, Any] | None = None,
+                 track: str = "complaint") -> AlertRecord | None:
     """Insert a case; None when the key (or the mention) already has one: never twice."""
     stmt = insert_ignore(session, AlertRow, [{
         "key": key, "kind": kind, "brand": brand, "mention_id": mention_id, "state": state,
         "priority": priority, "level": level, "situation": situation, "channel": channel,
-        "created_at": now, "payload": payload or {},
+        "created_at": now, "payload": payload or {}, "track": track,
     }]).returning(AlertRow.id)
     new_id = session.execute(stmt).scalar_one_or_none()
     if new_id is None:
@@ -154,9 +165,9 @@ def latest_crisis(session: Session, brand: str) -> AlertRecord | None:
 
 
 def _negative_in(brand: str, since: datetime, until: datetime, threshold: float) -> Any:
+    """Complaints of the window: what the escalation rule would alert on."""
     return and_(MentionRow.brand == brand, MentionRow.created_at >= since,
-                MentionRow.created_at < until, ScoreRow.label == "negative",
-                ScoreRow.confidence >= threshold)
+                MentionRow.created_at < until, ScoreRow.complaint >= threshold)
 
 
 def count_negative(session: Session, brand: str, since: datetime, until: datetime,
@@ -192,23 +203,58 @@ def first_mention_at(session: Session, brand: str) -> datetime | None:
 # Corrections ------------------------------------------------------------------------------
 
 
-def score_label(session: Session, mention_id: int) -> tuple[str | None, str | None]:
-    """(label, lang) the mention was scored with (lang falls back to the mention's)."""
+@dataclass(frozen=True)
+class ScoredAs:
+    """What a mention was scored as, for a correction to record beside the person's answer."""
+
+    label: str
+    category: str
+    lang: str | None
+    model: str
+    model_version: str
+
+
+def scored_as(session: Session, mention_id: int) -> ScoredAs | None:
+    """The stored score of a mention (its language falls back to the mention's)."""
     row = session.execute(
-        select(ScoreRow.label, ScoreRow.lang, MentionRow.lang)
+        select(ScoreRow.label, ScoreRow.category, ScoreRow.lang, MentionRow.lang,
+               ScoreRow.model, ScoreRow.model_version)
         .join(MentionRow, MentionRow.id == ScoreRow.mention_id)
         .where(ScoreRow.mention_id == mention_id)
     ).first()
     if row is None:
-        return None, None
-    return row[0], row[1] or row[2]
+        return None
+    return ScoredAs(row[0], row[1], row[2] or row[3], row[4], row[5])
 
 
-def add_correction(session: Session, *, mention_id: int, old_label: str,
-                   new_label: str | None, lang: str | None, user: str, now: datetime) -> None:
-    session.add(CorrectionRow(mention_id=mention_id, old_label=old_label, new_label=new_label,
-                              lang=lang, user=user, created_at=now))
+def add_correction(session: Session, *, mention_id: int, scored: ScoredAs | None,
+                   new_category: str | None, new_label: str | None, user: str,
+                   now: datetime) -> None:
+    """Record a person's verdict on a score; `vigia sentiment corrections` exports them as
+    training lines (text, language, category), so they can feed the next model."""
+    session.add(CorrectionRow(
+        mention_id=mention_id, old_label=scored.label if scored else "unscored",
+        new_label=new_label, lang=scored.lang if scored else None, user=user, created_at=now,
+        old_category=scored.category if scored else None, new_category=new_category,
+        model=scored.model if scored else None,
+        model_version=scored.model_version if scored else None))
     session.flush()
+
+
+def corrections(session: Session) -> list[dict[str, Any]]:
+    """Every correction with the text it is about, oldest first (the retraining export)."""
+    stmt = (
+        select(CorrectionRow, MentionRow.text, MentionRow.source, MentionRow.lang)
+        .join(MentionRow, MentionRow.id == CorrectionRow.mention_id)
+        .order_by(CorrectionRow.id)
+    )
+    return [
+        {"text": text_, "lang": c.lang or mlang, "category": c.new_category,
+         "sentiment": c.new_label, "was_category": c.old_category, "was_label": c.old_label,
+         "model": c.model, "model_version": c.model_version, "source": source,
+         "mention_id": c.mention_id, "user": c.user, "at": c.created_at.isoformat()}
+        for c, text_, source, mlang in session.execute(stmt)
+    ]
 
 
 # Outbox delivery --------------------------------------------------------------------------

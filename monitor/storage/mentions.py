@@ -169,6 +169,11 @@ def save_scores(
             "model": s.model,
             "model_version": s.model_version,
             "scored_at": at,
+            "category": s.category,
+            "complaint": s.complaint,
+            "question": s.question,
+            "praise": s.praise,
+            "other": s.other,
         }
         for mid, s in scored
     ]
@@ -197,6 +202,11 @@ def _score_from_row(row: ScoreRow) -> Score:
         lang=row.lang,
         model=row.model,
         model_version=row.model_version,
+        category=row.category,  # type: ignore[arg-type]
+        complaint=row.complaint,
+        question=row.question,
+        praise=row.praise,
+        other=row.other,
     )
 
 

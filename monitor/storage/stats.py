@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
+from monitor.config import DEFAULT_THRESHOLD
 from monitor.storage.mentions import first_reply_subquery
 from monitor.storage.tables import AlertRow, MentionRow, ScoreRow
 
@@ -25,19 +26,19 @@ def volume(session: Session, since: datetime) -> list[tuple[str, str, int]]:
 
 
 def open_negatives(session: Session, thresholds: dict[str, float]) -> list[tuple[str, int]]:
-    """(brand, count) of negative mentions with no brand reply and no case closed by a person."""
+    """(brand, count) of complaints (P(complaint) at the brand's threshold) with no brand
+    reply and no case closed by a person."""
     first = first_reply_subquery()
     stmt = (
-        select(MentionRow.brand, ScoreRow.confidence)
+        select(MentionRow.brand, ScoreRow.complaint)
         .join(ScoreRow, ScoreRow.mention_id == MentionRow.id)
         .outerjoin(first, and_(first.c.source == MentionRow.source,
                                first.c.parent == MentionRow.external_id))
         .outerjoin(AlertRow, AlertRow.mention_id == MentionRow.id)
-        .where(ScoreRow.label == "negative", first.c.replied_at.is_(None),
-               AlertRow.closed_at.is_(None))
+        .where(first.c.replied_at.is_(None), AlertRow.closed_at.is_(None))
     )
     counts: dict[str, int] = {}
-    for brand, confidence in session.execute(stmt):
-        if confidence >= thresholds.get(brand, 0.6):
+    for brand, complaint in session.execute(stmt):
+        if complaint >= thresholds.get(brand, DEFAULT_THRESHOLD):
             counts[brand] = counts.get(brand, 0) + 1
     return sorted(counts.items())

@@ -92,6 +92,12 @@ class ScoreRow(Base):
     model: Mapped[str] = mapped_column(String(256))
     model_version: Mapped[str] = mapped_column(String(128))
     scored_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The reply decision (migration 0002): calibrated probabilities of each category.
+    category: Mapped[str] = mapped_column(String(16), default="other")
+    complaint: Mapped[float] = mapped_column(Float, default=0.0)
+    question: Mapped[float] = mapped_column(Float, default=0.0)
+    praise: Mapped[float] = mapped_column(Float, default=0.0)
+    other: Mapped[float] = mapped_column(Float, default=1.0)
 
 
 class ReplyRow(Base):
@@ -122,6 +128,8 @@ class AlertRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     key: Mapped[str] = mapped_column(String(200), unique=True)
     kind: Mapped[str] = mapped_column(String(16))  # mention | crisis | ops
+    # Why a mention case exists: "complaint" or "question" (migration 0002).
+    track: Mapped[str] = mapped_column(String(16), default="complaint")
     brand: Mapped[str] = mapped_column(String(128), default="")
     mention_id: Mapped[int | None] = mapped_column(
         ForeignKey("mentions.id", ondelete="CASCADE"), nullable=True, unique=True
@@ -209,6 +217,8 @@ class ReadRow(Base):
 
 
 class CorrectionRow(Base):
+    """A person's correction of a score: with the mention's text it is a training example."""
+
     __tablename__ = "corrections"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -218,6 +228,10 @@ class CorrectionRow(Base):
     lang: Mapped[str | None] = mapped_column(String(16), nullable=True)
     user: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    old_category: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    new_category: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    model: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    model_version: Mapped[str | None] = mapped_column(String(128), nullable=True)
 
 
 class DigestRow(Base):
@@ -242,3 +256,37 @@ class LeaseRow(Base):
     name: Mapped[str] = mapped_column(String(128), primary_key=True)
     holder: Mapped[str] = mapped_column(String(128))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PlatformReplyRow(Base):
+    """A reply sent from Slack to a platform (migration 0003): an outbox item keyed by the case.
+
+    `uncertain` is set before the platform call and cleared only when the platform certainly
+    did not post, so whoever picks the item up next looks for the reply before sending again.
+    """
+
+    __tablename__ = "platform_replies"
+    __table_args__ = (Index("ix_platform_replies_state", "state", "lease_until"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"))
+    brand: Mapped[str] = mapped_column(String(128))
+    source: Mapped[str] = mapped_column(String(16))
+    parent_external_id: Mapped[str] = mapped_column(String(128))
+    text: Mapped[str] = mapped_column(Text)
+    slack_user: Mapped[str] = mapped_column(String(64))
+    slack_user_name: Mapped[str] = mapped_column(String(128), default="")
+    view_id: Mapped[str] = mapped_column(String(64), default="")
+    state: Mapped[str] = mapped_column(String(16), default="pending")  # pending|sending|sent|dead
+    uncertain: Mapped[bool] = mapped_column(Boolean, default=False)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    error_kind: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    external_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    permalink: Mapped[str | None] = mapped_column(Text, nullable=True)
+    account: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    response_minutes: Mapped[float | None] = mapped_column(Float, nullable=True)

@@ -18,7 +18,7 @@ from monitor.sandbox.slack_api import VALID_TOKEN, SlackEmulator
 from monitor.storage.db import Database
 from monitor.storage.mentions import save_scores, store_page
 from monitor.storage.tables import AlertRow, MentionRow, OutboxRow
-from sentiment.base import Score
+from sentiment.base import CATEGORIES, Score
 from sources.base import BrandReply, Mention, Page, Query
 
 BRAND = "Sol"
@@ -60,7 +60,11 @@ class World:
                 at: datetime, label: str = "negative", confidence: float = 0.9,
                 reach: int = 120, likes: int = 0, lang: str | None = "es", brand: str = BRAND,
                 source: str = "twitter", handle: str = "cliente", name: str = "Ana Pérez",
-                verified: bool = False, scored: bool = True) -> int:
+                verified: bool = False, scored: bool = True,
+                category: str | None = None, probability: float | None = None) -> int:
+        """A stored, scored mention. Without `category` the reply decision follows the
+        sentiment (negative → complaint with P = confidence), as for a sentiment-only model;
+        `category` + `probability` set the reply head's output directly."""
         ext = str(next(self._ids))
         m = Mention(source=source, external_id=ext, url=f"https://x.com/{handle}/status/{ext}",
                     author_id=f"u{ext}", author_handle=handle, author_name=name, text=text,
@@ -74,9 +78,14 @@ class World:
             if scored:
                 probs = {"negative": 0.05, "neutral": 0.05, "positive": 0.05}
                 probs[label] = confidence
-                save_scores(s, [(mid, Score(label=label, confidence=confidence,  # type: ignore[arg-type]
-                                            lang=lang, model="test", model_version="1",
-                                            **probs))], at)
+                cats = None
+                if category is not None:
+                    p = 0.9 if probability is None else probability
+                    rest = (1 - p) / 3
+                    cats = [p if c == category else rest for c in CATEGORIES]
+                score = Score.from_probs([probs["negative"], probs["neutral"],
+                                          probs["positive"]], lang, "test", "1", cats)
+                save_scores(s, [(mid, score)], at)
         return mid
 
     def reply(self, mention_id: int, *, at: datetime, account: str = "tiendasol") -> None:

@@ -12,9 +12,9 @@ import pytest
 from alerts.blocks import (
     ACTION_ANSWERED,
     ACTION_ASSIGN,
+    ACTION_CORRECT,
     ACTION_NOT_RELEVANT,
     ACTION_SNOOZE,
-    ACTION_WRONG_SENTIMENT,
     AlertCard,
     alert_message,
     answered_note,
@@ -29,7 +29,7 @@ EVIL = ("<!channel> <!here> <!everyone> <@U0BOSS> <!subteam^S0ALL|@all> "
         "<https://evil.example|your bank> &lt;!here&gt; @channel")
 EVIL_URL = "https://x.com/a/status/1?ref=a|b>c<d&e=1"
 ACTION_IDS = [ACTION_ANSWERED, ACTION_SNOOZE, ACTION_NOT_RELEVANT, ACTION_ASSIGN,
-              ACTION_WRONG_SENTIMENT]
+              ACTION_CORRECT]
 
 
 def card(**changes: Any) -> AlertCard:
@@ -77,6 +77,12 @@ def assert_safe(text: str, blocks: list[dict[str, Any]], allowed: tuple[str, ...
             assert all(len(e["text"]) <= 2000 for e in block["elements"])
         if block["type"] == "actions":
             for element in block["elements"]:
+                if element["type"] == "overflow":
+                    assert 2 <= len(element["options"]) <= 5
+                    for option in element["options"]:
+                        assert len(option["text"]["text"]) <= 75
+                        assert len(option["value"]) <= 150
+                    continue
                 assert len(element["text"]["text"]) <= 75
                 assert len(element["value"]) <= 2000
 
@@ -89,7 +95,10 @@ def test_alert_message_structure() -> None:
     actions = blocks[-1]
     assert actions["type"] == "actions"
     assert [e["action_id"] for e in actions["elements"]] == ACTION_IDS
-    assert {e["value"] for e in actions["elements"]} == {"mention:42"}
+    assert {e["value"] for e in actions["elements"] if "value" in e} == {"mention:42"}
+    menu = actions["elements"][-1]
+    assert [o["value"] for o in menu["options"]] == [
+        "question|mention:42", "praise|mention:42", "other|mention:42"]
     joined = "\n".join(all_texts(blocks))
     assert "12k followers" in joined and "@ana_g" in joined
     assert "negative (87%)" in joined and "es" in joined

@@ -16,6 +16,7 @@ from alerts import delivery, engine
 from alerts.interactive import apply_action, build_app
 from monitor.config import Config
 from monitor.sandbox.slack_api import TEAM_ID, SlackEmulator, SlackMessage
+from monitor.storage import alerts as store
 from monitor.storage.db import Database
 from monitor.storage.tables import CorrectionRow
 from tests.alerts.conftest import (
@@ -122,6 +123,7 @@ def test_assign_to_me(db: Database, world: World, posted: tuple[str, SlackMessag
 
 def test_wrong_sentiment_records_one_correction(db: Database, world: World,
                                                 posted: tuple[str, SlackMessage]) -> None:
+    """The Vigía 1 button, still on cards posted before the upgrade."""
     key, _ = posted
     result = apply_action(db, "vigia_wrong_sentiment", key, USER, NOW)
     assert result.ok and not has_buttons(result.blocks)
@@ -129,10 +131,46 @@ def test_wrong_sentiment_records_one_correction(db: Database, world: World,
     assert not again.ok and again.message == "already dismissed"
     with db.transaction() as s:
         rows = list(s.execute(select(CorrectionRow)).scalars())
-        found = [(r.old_label, r.new_label, r.lang, r.user) for r in rows]
-    assert found == [("negative", None, "es", USER)]
+        found = [(r.old_label, r.new_label, r.lang, r.user, r.old_category, r.new_category)
+                 for r in rows]
+    assert found == [("negative", None, "es", USER, "complaint", "other")]
     alert = world.alerts(key=key)[0]
     assert (alert.state, alert.close_reason) == ("dismissed", "wrong_sentiment")
+
+
+def test_not_a_complaint_closes_and_stores_a_training_example(
+        db: Database, world: World, posted: tuple[str, SlackMessage]) -> None:
+    key, _ = posted
+    result = apply_action(db, "vigia_correct", f"other|{key}", USER, NOW)
+    assert result.ok and not has_buttons(result.blocks)
+    alert = world.alerts(key=key)[0]
+    assert (alert.state, alert.close_reason) == ("dismissed", "not_complaint")
+    with db.transaction() as s:
+        exported = store.corrections(s)
+    assert len(exported) == 1
+    row = exported[0]
+    assert (row["category"], row["was_category"], row["lang"], row["model"]) == (
+        "other", "complaint", "es", "test")
+    assert row["text"] == "No me devuelven el dinero del reembolso"
+
+
+def test_it_is_a_question_keeps_the_case_open_on_the_question_track(
+        db: Database, world: World, posted: tuple[str, SlackMessage]) -> None:
+    key, _ = posted
+    result = apply_action(db, "vigia_correct", f"question|{key}", USER, NOW)
+    assert result.ok and has_buttons(result.blocks)
+    alert = world.alerts(key=key)[0]
+    assert (alert.state, alert.track) == ("open", "question")
+    again = apply_action(db, "vigia_correct", f"question|{key}", USER, NOW)
+    assert not again.ok and "already a question" in again.message
+    with db.transaction() as s:
+        assert [r["category"] for r in store.corrections(s)] == ["question"]
+
+
+def test_a_forged_correction_value_is_refused(db: Database,
+                                             posted: tuple[str, SlackMessage]) -> None:
+    result = apply_action(db, "vigia_correct", f"spam|{posted[0]}", USER, NOW)
+    assert not result.ok and "not a correction" in result.message
 
 
 def test_unknown_alert_and_action(db: Database, posted: tuple[str, SlackMessage]) -> None:
@@ -154,14 +192,20 @@ def bolt(db: Database, config: Config, client: WebClient) -> Any:
     ("vigia_not_relevant", "dismissed", False),
     ("vigia_assign", "open", True),
     ("vigia_wrong_sentiment", "dismissed", False),
+    ("vigia_correct", "dismissed", False),
 ])
 def test_click_through_socket_mode_updates_db_and_message(
         db: Database, config: Config, world: World, client: WebClient,
         posted: tuple[str, SlackMessage], action_id: str, state: str, buttons: bool) -> None:
     key, message = posted
     app = bolt(db, config, client)
-    response = app.dispatch(BoltRequest(body=click_body(action_id, key, message),
-                                        mode="socket_mode"))
+    body = click_body(action_id, key, message)
+    if action_id == "vigia_correct":  # an overflow menu sends the chosen option, no value
+        body["actions"][0] = {"action_id": action_id, "block_id": "vigia_actions",
+                              "type": "overflow", "action_ts": "1700000000.000100",
+                              "selected_option": {"text": {"type": "plain_text", "text": "x"},
+                                                  "value": f"other|{key}"}}
+    response = app.dispatch(BoltRequest(body=body, mode="socket_mode"))
     assert response.status == 200
     assert world.alerts(key=key)[0].state == state
     assert message.updates == 1

@@ -202,13 +202,12 @@ def progress(db: Database, threshold: float) -> dict[str, int]:
 
 
 def due_alerts(session: Session, threshold: float) -> set[int]:
-    """Mentions that must reach Slack: scored negative with enough confidence, no brand reply."""
+    """Mentions that must reach Slack: complaints at the threshold, no brand reply."""
     answered = select(ReplyRow.parent_external_id).where(ReplyRow.source == MentionRow.source)
     stmt = (
         select(MentionRow.id)
         .join(ScoreRow, ScoreRow.mention_id == MentionRow.id)
-        .where(ScoreRow.label == "negative", ScoreRow.confidence >= threshold,
-               MentionRow.external_id.not_in(answered))
+        .where(ScoreRow.complaint >= threshold, MentionRow.external_id.not_in(answered))
     )
     return set(session.execute(stmt).scalars())
 
