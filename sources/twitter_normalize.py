@@ -47,6 +47,7 @@ class Includes:
         users: dict[str, Author] = {}
         raw = includes.get("users") if isinstance(includes, dict) else None
         for user in raw if isinstance(raw, list) else []:
+            user = normalise_ids(user)
             if not isinstance(user, dict) or not isinstance(user.get("id"), str):
                 continue
             metrics = user.get("public_metrics")
@@ -96,14 +97,39 @@ def references(tweet: dict[str, Any]) -> dict[str, str]:
     return found
 
 
+_ID_KEYS = ("id", "author_id", "conversation_id", "in_reply_to_user_id")
+
+
+def _id_text(value: Any) -> Any:
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+def normalise_ids(obj: Any) -> Any:
+    """A tweet or user object with its ids as strings, as v2 documents them.
+
+    Proxies and old caches send ids as JSON numbers; every use (billing of reads, the
+    cursor's since_id, dedup, brand-account checks) compares strings, so ids are converted
+    once, when a page arrives, before anything reads them.
+    """
+    if not isinstance(obj, dict):
+        return obj
+    fixed = {k: _id_text(v) if k in _ID_KEYS else v for k, v in obj.items()}
+    refs = fixed.get("referenced_tweets")
+    if isinstance(refs, list):
+        fixed["referenced_tweets"] = [
+            {**r, "id": _id_text(r.get("id"))} if isinstance(r, dict) else r for r in refs
+        ]
+    edits = fixed.get("edit_history_tweet_ids")
+    if isinstance(edits, list):
+        fixed["edit_history_tweet_ids"] = [_id_text(e) for e in edits]
+    return fixed
+
+
 def check(tweet: Any) -> dict[str, Any]:
     """The tweet if it has what every use needs (id, text, author), else `MalformedTweet`."""
     if not isinstance(tweet, dict):
         raise MalformedTweet(f"not an object: {type(tweet).__name__}")
-    for key in ("id", "author_id", "conversation_id", "in_reply_to_user_id"):
-        # ids are strings in v2, but proxies and old caches send them as JSON numbers
-        if isinstance(tweet.get(key), int) and not isinstance(tweet.get(key), bool):
-            tweet = {**tweet, key: str(tweet[key])}
+    tweet = normalise_ids(tweet)
     missing = [k for k in ("id", "text", "author_id") if not isinstance(tweet.get(k), str)]
     if missing:
         raise MalformedTweet(f"missing {', '.join(missing)}")
@@ -113,8 +139,9 @@ def check(tweet: Any) -> dict[str, Any]:
 
 
 def is_retweet(tweet: dict[str, Any]) -> bool:
-    """A retweet by reference or, when references were not sent, by X's "RT @user:" prefix."""
-    if "referenced_tweets" in tweet:
+    """A retweet by reference or, when references were not sent (absent or `null`), by X's
+    "RT @user:" prefix."""
+    if isinstance(tweet.get("referenced_tweets"), list):
         return "retweeted" in references(tweet)
     return tweet["text"].startswith("RT @")
 

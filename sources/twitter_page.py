@@ -17,6 +17,7 @@ from sources.twitter_normalize import (
     check,
     is_brand,
     is_retweet,
+    normalise_ids,
     to_brand_reply,
     to_mention,
 )
@@ -64,7 +65,7 @@ def read_page(body: dict[str, Any], query: Query, seen: set[str]) -> PageResult:
     result = PageResult(items_read=len(data))
     token = meta.get("next_token")
     result.next_token = token if isinstance(token, str) and token else None
-    for raw in data:
+    for raw in map(normalise_ids, data):  # ids as strings before anything reads them
         raw_id = raw.get("id") if isinstance(raw, dict) else None
         if isinstance(raw_id, str) and raw_id.isdigit():
             result.read_ids.append(raw_id)
