@@ -69,7 +69,10 @@ class GraphClient:
         now: Callable[[], datetime],
         timeout_s: float = DEFAULT_TIMEOUT_S,
         transport: httpx.BaseTransport | None = None,
+        platform: str = "facebook",
+        token_name: str = "Page token",
     ) -> None:
+        self.platform, self.token_name = platform, token_name  # Instagram reuses this client
         self._token = token
         self.env_var = env_var
         self.base = f"{(api_base or GRAPH_URL).rstrip('/')}/{version}"
@@ -81,16 +84,16 @@ class GraphClient:
         """One request; raises `RateLimited` up front while the usage headers say back off."""
         now = self._now()
         if self.backoff_until is not None and now < self.backoff_until:
-            raise RateLimited("facebook: API usage above 90%, backing off",
+            raise RateLimited(f"{self.platform}: API usage above 90%, backing off",
                               reset_at=self.backoff_until)
         url = f"{self.base}/{path.lstrip('/')}"
         try:
             response = self._http.get(url, params={**params, "access_token": self._token})
         except httpx.TimeoutException:
-            raise TransientError(f"facebook: timeout on GET {redact(url)}") from None
+            raise TransientError(f"{self.platform}: timeout on GET {redact(url)}") from None
         except httpx.TransportError as exc:
             raise TransientError(
-                f"facebook: connection failed on GET {url} ({type(exc).__name__})"
+                f"{self.platform}: connection failed on GET {url} ({type(exc).__name__})"
             ) from None
         self._note_usage(response.headers)
         try:
@@ -98,13 +101,13 @@ class GraphClient:
         except (json.JSONDecodeError, UnicodeDecodeError):
             if response.status_code >= 500 or response.status_code < 400:
                 raise TransientError(
-                    f"facebook: unparseable answer ({response.status_code}) from GET {url}"
+                    f"{self.platform}: unparseable answer ({response.status_code}) from GET {url}"
                 ) from None
             body = None
         if response.status_code >= 400 or (isinstance(body, dict) and "error" in body):
             raise self._error(response, body, url)
         if not isinstance(body, dict):
-            raise TransientError(f"facebook: expected a JSON object from GET {url}")
+            raise TransientError(f"{self.platform}: expected a JSON object from GET {url}")
         return body
 
     def _note_usage(self, headers: Mapping[str, str]) -> None:
@@ -112,42 +115,45 @@ class GraphClient:
         if peak >= USAGE_LIMIT:
             wait = timedelta(minutes=regain) if regain > 0 else DEFAULT_BACKOFF
             self.backoff_until = self._now() + wait
-            log.warning("facebook: API usage at %d%%: backing off for %s", peak, wait)
+            log.warning("%s: API usage at %d%%: backing off for %s", self.platform, peak, wait)
 
     def _error(self, response: httpx.Response, body: Any, url: str) -> SourceError:
         error = body.get("error") if isinstance(body, dict) else None
         status = response.status_code
         if not isinstance(error, dict):
             if status >= 500:
-                return TransientError(f"facebook: server error {status} on GET {url}")
+                return TransientError(f"{self.platform}: server error {status} on GET {url}")
             if status in (401, 403):
                 return AuthError(
-                    f"facebook: the Page token was refused ({status}); set {self.env_var} to a "
-                    "valid Page access token", env_var=self.env_var)
-            return TransientError(f"facebook: unexpected {status} on GET {url}")
+                    f"{self.platform}: the {self.token_name} was refused ({status}); set "
+                    f"{self.env_var} to a valid {self.token_name}", env_var=self.env_var)
+            return TransientError(f"{self.platform}: unexpected {status} on GET {url}")
         code, sub = error.get("code"), error.get("error_subcode")
         message = redact(str(error.get("message", "")))[:300]
         if code == AUTH_CODE or status == 401:
             return AuthError(
-                f"facebook: token expired or invalid: set {self.env_var} to a fresh Page token "
+                f"{self.platform}: token expired or invalid: set {self.env_var} to a fresh "
+                f"{self.token_name} "
                 f"({message})", env_var=self.env_var)
         if code in RATE_CODES or status == 429:
             _, regain = usage(response.headers)
             wait = timedelta(minutes=regain) if regain > 0 else DEFAULT_BACKOFF
-            return RateLimited(f"facebook: rate limited (code {code})", reset_at=self._now() + wait)
+            return RateLimited(f"{self.platform}: rate limited (code {code})",
+                               reset_at=self._now() + wait)
         if code == 100 and sub == 33:
-            return GraphNotFound(f"facebook: object not found ({message})")
+            return GraphNotFound(f"{self.platform}: object not found ({message})")
         lowered = message.lower()
         if code in PERMISSION_CODES or (
                 code == 100 and ("permission" in lowered or "access" in lowered)):
             found = _PERMISSION.search(message)
             needed = (found[1] or found[2]) if found else "see the message"
             return AuthError(
-                f"facebook: the Page token in {self.env_var} lacks a permission "
+                f"{self.platform}: the {self.token_name} in {self.env_var} lacks a permission "
                 f"({needed}): {message}", env_var=self.env_var)
         if status >= 500 or code in (1, 2):
-            return TransientError(f"facebook: temporary Graph error {code}: {message}")
-        return TransientError(f"facebook: Graph error {code} ({status}) on GET {url}: {message}")
+            return TransientError(f"{self.platform}: temporary Graph error {code}: {message}")
+        return TransientError(
+            f"{self.platform}: Graph error {code} ({status}) on GET {url}: {message}")
 
     def close(self) -> None:
         self._http.close()
