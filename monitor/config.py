@@ -142,10 +142,32 @@ class FacebookSettings(SourceSettings):
     include_visitor_posts: bool = True
 
 
+class InstagramSettings(SourceSettings):
+    """Instagram professional account via the Graph API (Facebook-login Page token with
+    instagram_basic, instagram_manage_comments, pages_read_engagement; or an Instagram-login
+    token with instagram_business_basic, instagram_business_manage_comments and
+    api_base = "https://graph.instagram.com")."""
+
+    access_token_env: EnvName = "IG_ACCESS_TOKEN"
+    api_version: str = Field(default="v21.0", pattern=r"^v\d+\.\d+$")
+    include_tagged: bool = True
+    media_window_days: int = Field(default=7, ge=1, le=90)  # media whose comments are read
+    max_media: int = Field(default=25, ge=1, le=200)
+
+
+class BlueskySettings(SourceSettings):
+    handle_env: EnvName = "BLUESKY_HANDLE"
+    app_password_env: EnvName = "BLUESKY_APP_PASSWORD"
+    language_filter: bool = False  # send lang: when the brand has one language (see docs)
+    page_size: int = Field(default=100, ge=1, le=100)
+
+
 class SourcesSettings(Strict):
     twitter: TwitterSettings = Field(default_factory=TwitterSettings)
     reddit: RedditSettings = Field(default_factory=RedditSettings)
     facebook: FacebookSettings = Field(default_factory=FacebookSettings)
+    instagram: InstagramSettings = Field(default_factory=InstagramSettings)
+    bluesky: BlueskySettings = Field(default_factory=BlueskySettings)
 
     def items(self) -> list[tuple[str, SourceSettings]]:
         return [(name, getattr(self, name)) for name in type(self).model_fields]
@@ -259,6 +281,8 @@ class BrandAccountsSettings(Strict):
     twitter_ids: list[str] = Field(default_factory=list)  # numeric ids, when known
     reddit: list[str] = Field(default_factory=list)  # usernames without /u/
     facebook: list[str] = Field(default_factory=list)  # Page ids the brand manages
+    instagram: list[str] = Field(default_factory=list)  # IG professional account (user) ids
+    bluesky: list[str] = Field(default_factory=list)  # handles (or DIDs) without @
 
 
 class BrandSettings(Strict):

@@ -20,7 +20,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 
 # Sources a per-source override may name. Kept here (not imported from monitor.config, which
 # imports this module) — add a source to both places.
-KNOWN_SOURCES: tuple[str, ...] = ("twitter", "reddit", "facebook")
+KNOWN_SOURCES: tuple[str, ...] = ("twitter", "reddit", "facebook", "instagram", "bluesky")
 
 # Kinds of keyword, in the order they are compiled and listed.
 POSITIVE_KINDS: tuple[str, ...] = ("terms", "phrases", "hashtags", "handles")

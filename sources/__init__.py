@@ -20,10 +20,12 @@ class SourceSpec:
 
 def registry() -> dict[str, SourceSpec]:
     """Imported lazily so a broken optional client library only breaks its own source."""
-    from sources import facebook, reddit, twitter
+    from sources import bluesky, facebook, instagram, reddit, twitter
 
     return {
         "twitter": SourceSpec("twitter", twitter.create, twitter.build_queries),
         "reddit": SourceSpec("reddit", reddit.create, reddit.build_queries),
         "facebook": SourceSpec("facebook", facebook.create, facebook.build_queries),
+        "instagram": SourceSpec("instagram", instagram.create, instagram.build_queries),
+        "bluesky": SourceSpec("bluesky", bluesky.create, bluesky.build_queries),
     }

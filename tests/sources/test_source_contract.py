@@ -14,25 +14,29 @@ from typing import Any
 import pytest
 
 from monitor.config import (
+    BlueskySettings,
     BrandSettings,
     FacebookSettings,
+    InstagramSettings,
     RedditSettings,
     SourceSettings,
     TwitterSettings,
 )
 from monitor.keywords import KeywordSet
-from monitor.sandbox import facebook_api, reddit_api, twitter_api
+from monitor.sandbox import bluesky_api, facebook_api, instagram_api, reddit_api, twitter_api
 from monitor.sandbox.http import Emulator, Fault
 from monitor.sandbox.world import World, WorldPost, twitter_id
 from sources import registry
 from sources.base import AuthError, Page, Query, RateLimited, Source, TransientError
 
 PAGE_ID = "104000000000001"
+IG_ID = instagram_api.DEFAULT_ACCOUNT
 NOW = datetime.now(UTC).replace(microsecond=0)
 TEXT = "Tienda Sol: mi pedido nunca llegó y nadie responde"
 BRAND = BrandSettings(
     name="Tienda Sol",
-    accounts={"twitter": ["tiendasol"], "reddit": ["tiendasol_oficial"], "facebook": [PAGE_ID]},
+    accounts={"twitter": ["tiendasol"], "reddit": ["tiendasol_oficial"], "facebook": [PAGE_ID],
+              "instagram": [IG_ID], "bluesky": ["tiendasol.bsky.social"]},
     keywords=KeywordSet(terms=["tienda sol"]),
 )
 
@@ -75,6 +79,24 @@ def _fb(n: int) -> list[WorldPost]:
     ]
 
 
+def _ig(n: int) -> list[WorldPost]:
+    media = WorldPost("instagram", "17900000000000001", IG_ID, "tiendasol", "Tienda Sol",
+                      "Novedades", NOW - timedelta(hours=2), kind="media")
+    return [media] + [
+        WorldPost("instagram", f"1790000000000{100 + i}", f"1784{i}", f"user{i}", f"user{i}",
+                  f"{TEXT} {i}", NOW - timedelta(minutes=30 - i), kind="comment",
+                  thread_id=media.id)
+        for i in range(n)
+    ]
+
+
+def _bsky(n: int) -> list[WorldPost]:
+    return [WorldPost("bluesky", bluesky_api.at_uri(f"did:plc:user{i}", f"3lsol{i:04d}"),
+                      f"did:plc:user{i}", f"user{i}.bsky.social", f"User {i}", f"{TEXT} {i}",
+                      NOW - timedelta(minutes=30 - i), followers=10 * i, lang="es")
+            for i in range(n)]
+
+
 CASES = [
     Case("twitter", lambda w: twitter_api.TwitterEmulator(w),
          lambda base: TwitterSettings(enabled=True, api_base=base, request_timeout_s=0.3),
@@ -98,6 +120,21 @@ CASES = [
          Fault(path=r"^/v\d", status=400, times=-1, body={"error": {
              "message": "(#4) Application request limit reached", "type": "OAuthException",
              "code": 4, "fbtrace_id": "Atest"}})),
+    Case("instagram", lambda w: instagram_api.InstagramEmulator(w, IG_ID),
+         lambda base: InstagramSettings(enabled=True, api_base=base, request_timeout_s=0.3),
+         {"IG_ACCESS_TOKEN": instagram_api.ACCESS_TOKEN}, _ig, r"^/v\d",
+         Fault(path=r"^/v\d", status=400, times=-1, body=facebook_api.graph_error(
+             17, "(#17) User request limit reached"),
+               headers=instagram_api.usage_header(100, IG_ID, regain_minutes=15))),
+    Case("bluesky", lambda w: bluesky_api.BlueskyEmulator(w),
+         lambda base: BlueskySettings(enabled=True, api_base=base, request_timeout_s=0.3),
+         {"BLUESKY_HANDLE": bluesky_api.HANDLE, "BLUESKY_APP_PASSWORD": bluesky_api.APP_PASSWORD},
+         _bsky, r"^/xrpc/app\.bsky",
+         Fault(path=r"^/xrpc/app\.bsky", status=429, times=-1,
+               body={"error": "RateLimitExceeded", "message": "Rate Limit Exceeded"},
+               headers={"RateLimit-Limit": "3000", "RateLimit-Remaining": "0",
+                        "RateLimit-Reset": str(int(NOW.timestamp()) + 600),
+                        "RateLimit-Policy": "3000;w=300"})),
 ]
 
 
@@ -139,7 +176,7 @@ def _mention_ids(pages: list[Page]) -> list[str]:
 
 
 def test_registry_is_explicit_and_complete() -> None:
-    assert set(registry()) == {"twitter", "reddit", "facebook"}
+    assert set(registry()) == {"twitter", "reddit", "facebook", "instagram", "bluesky"}
 
 
 def test_empty_platform_yields_no_mentions_and_no_error(rig: Rig) -> None:
