@@ -38,7 +38,8 @@ ACTION_WRONG_SENTIMENT = "vigia_wrong_sentiment"
 ACTION_CORRECT = "vigia_correct"
 ACTIONS_BLOCK_ID = "vigia_actions"
 
-SOURCE_NAMES = {"twitter": "X (Twitter)", "reddit": "Reddit", "facebook": "Facebook"}
+SOURCE_NAMES = {"twitter": "X (Twitter)", "reddit": "Reddit", "facebook": "Facebook",
+                "instagram": "Instagram", "bluesky": "Bluesky"}
 LABEL_EMOJI = {"negative": "😠", "neutral": "😐", "positive": "😊"}
 QUOTE_LIMIT = 2_800  # leaves room for the "> " prefixes inside the 3,000 section limit
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")

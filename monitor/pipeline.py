@@ -98,7 +98,8 @@ def _queries(rt: Runtime, source: str) -> list[Query]:
 
 # On the brand's own Facebook Page every comment is addressed to the brand, named or not
 # ("mi pedido no llegó" under the Page's post): keep those even without a keyword hit.
-OWN_PAGE_KINDS = {("facebook", "comments"), ("facebook", "visitor_posts")}
+OWN_PAGE_KINDS = {("facebook", "comments"), ("facebook", "visitor_posts"),
+                  ("instagram", "comments")}  # comments under the brand's own media
 
 
 def _match(rt: Runtime, query: Query, mentions: list[Mention]) -> tuple[list[Mention], int]:
@@ -113,7 +114,8 @@ def _match(rt: Runtime, query: Query, mentions: list[Mention]) -> tuple[list[Men
         if hit is not None:
             kept.append(replace(m, brand=hit.brand, keyword=hit.keyword))
         elif own_page and not _excluded_author(rt, query.brand, m):
-            kept.append(replace(m, brand=query.brand, keyword="(own Facebook Page)"))
+            own = "(own Instagram media)" if m.source == "instagram" else "(own Facebook Page)"
+            kept.append(replace(m, brand=query.brand, keyword=own))
     return kept, len(mentions) - len(kept)
 
 

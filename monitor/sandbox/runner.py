@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from monitor.config import Config
-from monitor.sandbox import facebook_api, reddit_api, twitter_api
+from monitor.sandbox import bluesky_api, facebook_api, instagram_api, reddit_api, twitter_api
 from monitor.sandbox.http import Emulator
 from monitor.sandbox.slack_api import VALID_TOKEN, SlackEmulator
 from monitor.sandbox.world import World, sample_world
@@ -25,6 +25,8 @@ SANDBOX_SECRETS = {
     "reddit": {"client_id_env": reddit_api.CLIENT_ID,
                "client_secret_env": reddit_api.CLIENT_SECRET},
     "facebook": {"page_token_env": facebook_api.PAGE_TOKEN},
+    "instagram": {"access_token_env": instagram_api.ACCESS_TOKEN},
+    "bluesky": {"handle_env": bluesky_api.HANDLE, "app_password_env": bluesky_api.APP_PASSWORD},
 }
 
 
@@ -34,6 +36,8 @@ class Sandbox:
 
     world: World
     facebook_page_id: str = SANDBOX_PAGE_ID
+    instagram_account: str = instagram_api.DEFAULT_ACCOUNT
+    bluesky_handle: str = ""
     emulators: dict[str, Emulator] = field(default_factory=dict)
 
     @classmethod
@@ -45,13 +49,20 @@ class Sandbox:
             term = brand.name  # "Tienda Sol", as people write it, rather than "tienda sol"
         handle = next(iter(brand.accounts.twitter), brand.name.replace(" ", "").lower())
         page = next(iter(brand.accounts.facebook), SANDBOX_PAGE_ID)
-        return cls(world=sample_world(term, handle, facebook_page_id=page), facebook_page_id=page)
+        ig = next(iter(brand.accounts.instagram), instagram_api.DEFAULT_ACCOUNT)
+        return cls(world=sample_world(term, handle, facebook_page_id=page, instagram_account=ig),
+                   facebook_page_id=page, instagram_account=ig,
+                   bluesky_handle=next(iter(brand.accounts.bluesky), f"{handle}.bsky.social"))
 
     def start(self) -> Sandbox:
         self.emulators = {
             "twitter": twitter_api.TwitterEmulator(self.world).start(),
             "reddit": reddit_api.RedditEmulator(self.world).start(),
             "facebook": facebook_api.FacebookEmulator(self.world, self.facebook_page_id).start(),
+            "instagram": instagram_api.InstagramEmulator(
+                self.world, self.instagram_account,
+                username=self.bluesky_handle.split(".")[0]).start(),
+            "bluesky": bluesky_api.BlueskyEmulator(self.world).start(),
             "slack": SlackEmulator().start(),
         }
         return self
@@ -83,7 +94,9 @@ class Sandbox:
             sources[name] = settings.model_copy(update=update)
         brands = [
             b.model_copy(update={"accounts": b.accounts.model_copy(
-                update={"facebook": b.accounts.facebook or [self.facebook_page_id]})})
+                update={"facebook": b.accounts.facebook or [self.facebook_page_id],
+                        "instagram": b.accounts.instagram or [self.instagram_account],
+                        "bluesky": b.accounts.bluesky or [self.bluesky_handle]})})
             for b in config.brands
         ]
         for channel in {config.slack.ops_channel, *(b.slack_channel for b in config.brands),

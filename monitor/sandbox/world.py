@@ -75,6 +75,7 @@ def sample_world(
     *,
     now: datetime | None = None,
     facebook_page_id: str = "104000000000001",
+    instagram_account: str = "17841400000000001",
 ) -> World:
     """A small, realistic day for one brand: complaints, a brand reply, praise, a question."""
     now = (now or datetime.now(UTC)).replace(minute=0, second=0, microsecond=0)
@@ -107,8 +108,44 @@ def sample_world(
                   f"Hace 3 semanas que espero el reembolso de {brand_term} y me cobraron dos "
                   "veces. ¿Alguien me puede ayudar?", ago(55),
                   thread_id=f"{facebook_page_id}_5001", kind="comment"),
+        *_instagram_and_bluesky(brand_term, handle, instagram_account, ago),
     ]
     return World(posts)
+
+
+def _instagram_and_bluesky(brand_term: str, handle: str, account: str,
+                           ago: Any) -> list[WorldPost]:
+    """An unnamed complaint under the brand's Instagram post (addressed to the brand all the
+    same) answered by the brand, and a Bluesky complaint plus a brand reply to another one."""
+    media = f"{account[:-4]}9001"
+    bsky = "app.bsky.feed.post"
+    brand_did = "did:plc:sandboxbrand0000000000"
+    asked = f"at://did:plc:sandboxuser2/{bsky}/3lsbx0000002"
+    return [
+        WorldPost("instagram", media, account, handle, brand_term,
+                  "¡Nueva colección de verano! ☀️", ago(300), kind="media"),
+        WorldPost("instagram", f"{account[:-4]}9101", "17841455500001", "sofia.compras",
+                  "sofia.compras", "¿Y mi pedido? Pagué hace 10 días y no me llega nada, nadie "
+                  "contesta los mensajes 😤", ago(65), thread_id=media, kind="comment"),
+        WorldPost("instagram", f"{account[:-4]}9102", "17841455500002", "martin_ok",
+                  "martin_ok", f"Me llegó roto el pedido de {brand_term}, ¿cómo lo devuelvo?",
+                  ago(50), thread_id=media, kind="comment"),
+        WorldPost("instagram", f"{account[:-4]}9103", account, handle, brand_term,
+                  "@martin_ok ¡Hola Martín! Te escribimos por mensaje directo para el cambio.",
+                  ago(35), thread_id=media, parent_id=f"{account[:-4]}9102", kind="comment",
+                  by_brand=True),
+        WorldPost("bluesky", f"at://did:plc:sandboxuser1/{bsky}/3lsbx0000001",
+                  "did:plc:sandboxuser1", "julia.bsky.social", "Julia",
+                  f"Tercera vez que {brand_term} me cancela el envío sin avisar. No vuelvo a "
+                  "comprar.", ago(45), followers=1250, lang="es"),
+        WorldPost("bluesky", asked, "did:plc:sandboxuser2", "tom.bsky.social", "Tom",
+                  f"Does {brand_term} ship to Portugal? Checkout keeps failing.", ago(40),
+                  followers=310, lang="en"),
+        WorldPost("bluesky", f"at://{brand_did}/{bsky}/3lsbx0000003", brand_did,
+                  f"{handle}.bsky.social", brand_term,
+                  "Hi Tom! Yes, we ship to Portugal; we've fixed checkout, try again please.",
+                  ago(20), lang="en", parent_id=asked, thread_id=asked, by_brand=True),
+    ]
 
 
 def with_created(post: WorldPost, at: datetime) -> WorldPost:
