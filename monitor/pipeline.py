@@ -52,6 +52,9 @@ class CollectReport:
     brand_replies: int = 0
     skipped: int = 0
     reads: int = 0
+    backfill_reads: int = 0  # posts billed by first polls looking back backfill_hours (X)
+    backfill_hours: float = 0.0
+    backfill_cost_usd: float = 0.0
     status: str = "ok"  # ok | skipped | deferred | failing | budget | error
     error: str | None = None
 
@@ -216,6 +219,12 @@ def _store(rt: Runtime, source: str, query: Query, page: Page, report: CollectRe
     report.duplicates += result.duplicate_mentions
     report.brand_replies += result.new_replies
     report.reads += result.new_reads
+    if page.backfill:
+        settings = getattr(rt.config.sources, source)
+        report.backfill_hours = float(getattr(settings, "backfill_hours", 0.0))
+        report.backfill_reads += result.new_reads
+        report.backfill_cost_usd = report.backfill_reads * float(
+            getattr(settings, "cost_per_read_usd", 0.0))
     report.skipped += page.skipped + len(refused)
 
 

@@ -25,6 +25,9 @@ def format_cycle(report: CycleReport) -> str:
             lines.append(f"  {c.source:<9} {c.status.upper()}: {c.error}")
             continue
         extra = f", {c.reads} posts billed" if c.source == "twitter" else ""
+        if c.backfill_reads:
+            extra += (f" (first poll looked back {c.backfill_hours:g} h: {c.backfill_reads} "
+                      f"posts read, about ${c.backfill_cost_usd:.2f})")
         lines.append(
             f"  {c.source:<9} {c.fetched} fetched in {c.pages} page(s) / {c.queries} "
             f"quer{'y' if c.queries == 1 else 'ies'}: {c.new_mentions} new mention(s), "

@@ -73,6 +73,7 @@ class Page:
     items_read: int = 0  # raw posts read from the API (billing for X)
     read_ids: list[str] = field(default_factory=list)  # ids read, for per-day billing dedup
     skipped: int = 0  # malformed items logged and skipped
+    backfill: bool = False  # read by a first poll looking back `backfill_hours`
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
+from monitor.config import DEFAULT_BACKFILL_HOURS
 from monitor.keyword_compiler import query_key
 from sources.base import (
     AuthError,
@@ -44,7 +45,7 @@ from sources.time_cursor import Mark, NewestFirstWalk
 
 log = logging.getLogger(__name__)
 
-FIRST_POLL_LOOKBACK = timedelta(days=1)
+FIRST_POLL_LOOKBACK = timedelta(hours=DEFAULT_BACKFILL_HOURS)  # sources.*.backfill_hours
 POST_WINDOW = timedelta(days=7)  # posts whose comments are read on every poll
 
 
@@ -241,4 +242,5 @@ def create(settings: Any, env: Mapping[str, str]) -> Source:
         now=lambda: datetime.now(UTC),
         timeout_s=float(settings.request_timeout_s),
     )
-    return FacebookSource(client, include_visitor_posts=settings.include_visitor_posts)
+    return FacebookSource(client, include_visitor_posts=settings.include_visitor_posts,
+                          lookback=timedelta(hours=settings.backfill_hours))

@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 
 import praw
 
+from monitor.config import DEFAULT_BACKFILL_HOURS
 from monitor.keyword_compiler import compile_reddit_queries, query_key
 from sources.base import (
     AuthError,
@@ -48,7 +49,7 @@ from sources.time_cursor import NewestFirstWalk
 log = logging.getLogger(__name__)
 
 PAGE_LIMIT = 100  # Reddit's maximum listing page
-FIRST_POLL_LOOKBACK = timedelta(days=1)
+FIRST_POLL_LOOKBACK = timedelta(hours=DEFAULT_BACKFILL_HOURS)  # sources.*.backfill_hours
 
 
 class RedditSource:
@@ -227,4 +228,5 @@ def create(settings: Any, env: Mapping[str, str]) -> Source:
         client_factory=factory,
         queries_per_minute=settings.queries_per_minute,
         env_var=settings.client_id_env,
+        lookback=timedelta(hours=settings.backfill_hours),
     )

@@ -8,13 +8,16 @@ finishes it (`until_id`) before opening a new one above `pending_newest_id`.
 
 Cost: X bills every post read, so each page reports what it read, no page may ask for more
 posts than the pipeline's `read_budget_left`, and a finished window is never read again.
+A query's first poll reads back `backfill_hours` (`start_time`), within the same budgets; its
+pages are marked `backfill` so the first run can say what the backfill read and cost.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Generator, Iterator, Mapping
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 import requests
@@ -54,6 +57,7 @@ TWEET_FIELDS = [
 ]
 EXPANSIONS = ["author_id", "referenced_tweets.id"]
 USER_FIELDS = ["username", "name", "public_metrics", "verified"]
+SEARCH_REACH = timedelta(days=7) - timedelta(minutes=1)  # what recent search still serves
 
 __all__ = ["TwitterSource", "build_queries", "create"]
 
@@ -91,6 +95,9 @@ class TwitterSource:
                 f"{budget.min_results}; polling stops until the budget resets"
             )
         window = Window.load(cursor)
+        if window.since_id is None and window.start_time is None:
+            start = self._now() - timedelta(hours=self.settings.backfill_hours)
+            window = replace(window, start_time=_iso(start))
         seen: set[str] = set()
         if window.pending:
             window = yield from self._read_window(query, window, budget, seen)
@@ -102,12 +109,13 @@ class TwitterSource:
         self, query: Query, window: Window, budget: PollBudget, seen: set[str]
     ) -> Generator[Page, None, Window]:
         bounds = (window.since_id, window.pending_until_id)  # fixed while next_token pages
+        start_time = window.start_time if window.since_id is None else None
         token: str | None = None
         while True:
             size = budget.page_size()
             assert size is not None  # callers check can_fetch() first
             try:
-                response = self._search(query.text, bounds, token, size)
+                response = self._search(query.text, bounds, token, size, start_time)
             except XRequestError as exc:
                 stale = token is None and bool(exc.parameters & {"since_id", "until_id"})
                 if not stale or bounds == (None, None):
@@ -118,10 +126,11 @@ class TwitterSource:
                     "x query %s: cursor %s is older than recent search reaches; restarting "
                     "(posts X no longer serves are lost)", query.key, bounds,
                 )
-                window, bounds = Window(), (None, None)
+                window, bounds = Window(start_time=start_time), (None, None)
                 continue
             body = json_body(response)
             result = read_page(body, query, seen)
+            result.backfill = window.backfill
             budget.spend_page(result.items_read)
             window = window.extend(result.newest_id, result.oldest_id)
             token = result.next_token
@@ -148,7 +157,8 @@ class TwitterSource:
             return window
 
     def _search(
-        self, text: str, bounds: tuple[str | None, str | None], token: str | None, size: int
+        self, text: str, bounds: tuple[str | None, str | None], token: str | None, size: int,
+        start_time: str | None = None,
     ) -> requests.Response:
         params: dict[str, Any] = {
             "max_results": size,
@@ -163,6 +173,11 @@ class TwitterSource:
             params["until_id"] = until_id
         if token:
             params["next_token"] = token
+        if start_time:
+            # recent search reaches 7 days back: a backfill (or one resumed after an
+            # outage) never asks for more, or X refuses the whole request
+            reach = _iso(self._now() - SEARCH_REACH)
+            params["start_time"] = max(start_time, reach)
         response: requests.Response = call(
             lambda: self._client.search_recent_tweets(text, **params),
             env_var=self.settings.bearer_token_env,
@@ -172,6 +187,11 @@ class TwitterSource:
 
     def close(self) -> None:
         self._client.session.close()
+
+
+def _iso(at: datetime) -> str:
+    """X's time format (RFC 3339, UTC, seconds)."""
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _read_budget(query: Query) -> int | None:

@@ -4,6 +4,8 @@ State (JSON in `Cursor.state`): `since_id` is the newest id of the last *complet
 `pending_until_id`/`pending_newest_id` describe a window a budget interrupted: everything in
 (pending_until_id, pending_newest_id] was read, (since_id, pending_until_id) was not yet.
 Ids are compared as integers (snowflakes): as strings "999" > "1000".
+A first poll (no since_id) has no id to start from: `start_time` (ISO 8601 UTC) bounds it to
+the configured backfill, and stays in the state until that first window is complete.
 """
 
 from __future__ import annotations
@@ -19,6 +21,10 @@ MIN_RESULTS = 10  # X's lower bound of max_results on recent search
 def _id(value: Any) -> str | None:
     text = str(value) if isinstance(value, int | str) else ""
     return text if text.isdigit() else None
+
+
+def _time(value: Any) -> str | None:
+    return value if isinstance(value, str) and value.endswith("Z") else None
 
 
 def _max(a: str | None, b: str | None) -> str | None:
@@ -40,10 +46,16 @@ class Window:
     since_id: str | None = None
     pending_until_id: str | None = None
     pending_newest_id: str | None = None
+    start_time: str | None = None  # first window only: how far back the backfill reads
 
     @property
     def pending(self) -> bool:
         return self.pending_until_id is not None
+
+    @property
+    def backfill(self) -> bool:
+        """The first window of a query: everything it reads is backfill."""
+        return self.since_id is None
 
     @classmethod
     def load(cls, cursor: Cursor | None) -> Window:
@@ -53,6 +65,7 @@ class Window:
             since_id=_id(state.get("since_id")),
             pending_until_id=_id(state.get("pending_until_id")),
             pending_newest_id=_id(state.get("pending_newest_id")),
+            start_time=_time(state.get("start_time")),
         )
         if window.pending and window.pending_newest_id is None:
             window = replace(window, pending_newest_id=window.pending_until_id)
@@ -75,15 +88,19 @@ class Window:
         if self.pending:
             state["pending_until_id"] = self.pending_until_id
             state["pending_newest_id"] = self.pending_newest_id
+        if self.since_id is None and self.start_time is not None:
+            state["start_time"] = self.start_time
         return Cursor(state)
 
     def dump_pending(self) -> Cursor | None:
         """Cursor for a window interrupted by a budget; None (keep the old) if nothing was read.
 
-        A first poll (no since_id) has no lower bound: rather than walking back seven days of
-        history, page by page and post by post billed, it starts from the newest post read.
+        A first poll (no since_id) bounded by a backfill `start_time` keeps its window
+        pending, so the next polls finish the backfill (each within its page and read
+        budgets). Without a bound, rather than walking back seven days of history, page by
+        page and post by post billed, it starts from the newest post read.
         """
-        if self.since_id is None:
+        if self.since_id is None and self.start_time is None:
             return self.complete().dump()
         return self.dump() if self.pending else None
 

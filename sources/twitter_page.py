@@ -35,6 +35,7 @@ class PageResult:
     newest_id: str | None = None
     oldest_id: str | None = None
     next_token: str | None = None
+    backfill: bool = False
 
     def page(self, cursor: Cursor | None) -> Page:
         return Page(
@@ -44,6 +45,7 @@ class PageResult:
             items_read=self.items_read,
             read_ids=self.read_ids,
             skipped=self.skipped,
+            backfill=self.backfill,
         )
 
 

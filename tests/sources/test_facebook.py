@@ -66,7 +66,7 @@ def test_first_poll_reads_stream_comments_with_explicit_fields(rig: FacebookRig)
     assert params["filter"] == "stream" and params["fields"] == FIELDS
     assert {"from", "parent", "created_time", "message", "permalink_url", "id"} == set(
         FIELDS.split(","))
-    assert params["since"] == str(int((NOW - timedelta(days=1)).timestamp()))
+    assert params["since"] == str(int((NOW - timedelta(hours=72)).timestamp()))
     [feed] = rig.params(r"/feed$")
     assert feed["since"] == str(int((NOW - timedelta(days=7)).timestamp()))
 

@@ -78,8 +78,8 @@ def test_incremental_poll_skips_stored_items_but_keeps_same_second_newcomers(
     assert mentions(third) == []
 
 
-def test_first_poll_does_not_backfill_beyond_the_lookback(rig: RedditRig) -> None:
-    rig.world.add(submission("old", "Sol hace dos días", 60 * 48))
+def test_first_poll_does_not_backfill_beyond_the_72_hour_lookback(rig: RedditRig) -> None:
+    rig.world.add(submission("old", "Sol hace tres días y pico", 60 * 80))
     assert "t3_old" not in mentions(rig.poll(rig.query()))
 
 
@@ -92,7 +92,7 @@ def test_pagination_spends_budget_then_resumes_from_pending_cursor() -> None:
         assert mentions(first) == ["t3_p0", "t3_p1", "t3_p2", "t3_p3"]
         pending = first[-1].cursor
         assert pending is not None and pending.state["pending"]["resume"] == {"after": "t3_p3"}
-        assert pending.state["position"] == (NOW - timedelta(days=1)).timestamp()  # not moved
+        assert pending.state["position"] == (NOW - timedelta(hours=72)).timestamp()  # not moved
 
         rig.clock.advance(60)
         second = rig.poll(rig.query(), pending)

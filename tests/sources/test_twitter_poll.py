@@ -29,6 +29,9 @@ REQUESTED = {
 }
 
 
+SEARCH = r"/2/tweets/search/recent"
+
+
 def test_first_poll_normalises_mentions_and_sets_since_id() -> None:
     first = tweet("@tiendasol Tienda Sol me cobró dos veces <3 & nadie responde (&lt; literal)",
                   minutes=1, author="laura", followers=2310, likes=4, replies=2, shares=1)
@@ -137,12 +140,28 @@ def test_next_token_pages_keep_the_same_bounds() -> None:
     assert "until_id" not in sent[1]
 
 
-def test_first_poll_does_not_walk_back_through_history() -> None:
+def test_first_poll_backfill_reads_back_to_its_start_time_over_several_polls() -> None:
     history = complaints(35)
-    with harness(history, max_results=10, page_budget=2) as h:
+    with harness(history, max_results=10, page_budget=2, backfill_hours=1) as h:
+        query = h.mentions_query()
+        pages = h.poll(query, None)
+        first = h.emulator.requests_to(SEARCH)[0]
+        assert first.arg("start_time") == "2025-03-10T11:00:00Z"  # T0 - backfill_hours
+        assert len(pages) == 2 and all(p.backfill for p in pages)
+        cursor = last_cursor(pages)
+        assert cursor is not None and cursor.state["start_time"] == "2025-03-10T11:00:00Z"
+        assert cursor.state["since_id"] is None and cursor.state["pending_until_id"]
+        rest = h.poll(query, cursor)
+    assert len(mention_ids(pages + rest)) == 35 and all(p.backfill for p in rest)
+    assert last_cursor(rest) == Cursor({"since_id": history[-1].id})
+
+
+def test_first_poll_never_reads_before_the_backfill() -> None:
+    old = tweet("Tienda Sol perdió mi paquete", minutes=-180)
+    new = tweet("Tienda Sol no contesta", minutes=-30)
+    with harness([old, new], backfill_hours=1) as h:
         pages = h.poll(h.mentions_query(), None)
-    assert len(pages) == 2
-    assert last_cursor(pages) == Cursor({"since_id": history[-1].id})
+    assert mention_ids(pages) == [new.id]
 
 
 def test_duplicate_delivery_across_pages_yields_one_mention() -> None:
