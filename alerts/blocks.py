@@ -24,6 +24,7 @@ from alerts.escape import (
     SECTION_TEXT_LIMIT,
     escape_mrkdwn,
     slack_link,
+    slack_url,
     truncate,
 )
 from alerts.situations import situation_label
@@ -35,6 +36,7 @@ ACTION_SNOOZE = "vigia_snooze"
 ACTION_NOT_RELEVANT = "vigia_not_relevant"
 ACTION_ASSIGN = "vigia_assign"
 ACTION_WRONG_SENTIMENT = "vigia_wrong_sentiment"
+ACTION_REPLY = "vigia_reply"
 ACTION_CORRECT = "vigia_correct"
 ACTIONS_BLOCK_ID = "vigia_actions"
 
@@ -44,6 +46,15 @@ LABEL_EMOJI = {"negative": "😠", "neutral": "😐", "positive": "😊"}
 QUOTE_LIMIT = 2_800  # leaves room for the "> " prefixes inside the 3,000 section limit
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _GROUP_ID = re.compile(r"^S[A-Z0-9]{2,}$")
+
+
+@dataclass(frozen=True)
+class SlackReplyNote:
+    """A reply sent from Slack, as the closed card shows it (`line` already localised)."""
+
+    line: str  # "✅ Answered from Slack by <@U…> after 14 min", mrkdwn, user id validated
+    text: str  # what was posted, untrusted once it went through the platform: escaped here
+    url: str  # permalink of the posted reply
 
 
 @dataclass(frozen=True)
@@ -73,6 +84,8 @@ class AlertCard:
     answered_after_minutes: float | None = None
     closed_by: str | None = None  # Slack user id who closed it (not relevant)
     business_hours: bool = True  # False: created outside business hours (SLA clock paused)
+    reply_enabled: bool = False  # the brand lets allowed Slack users reply from the card
+    slack_reply: SlackReplyNote | None = None  # set once answered from Slack
     track: Literal["complaint", "question"] = "complaint"  # why the case exists
     probability: float | None = None  # P(track) from the reply head; None on Vigía 1 cards
     priority_reasons: list[str] = field(default_factory=list)
@@ -228,9 +241,17 @@ def _actions(card: AlertCard) -> Block:
             _button("💤 Snooze 1 h", ACTION_SNOOZE, value),
             _button("🚫 Not relevant", ACTION_NOT_RELEVANT, value),
             _button("🙋 Assign to me", ACTION_ASSIGN, value),
+            *([_button("↩️ Reply", ACTION_REPLY, value)] if card.reply_enabled else []),
             _correct_menu(card),
         ],
     }
+
+
+def _reply_button_block(card: AlertCard) -> Block:
+    """The Reply button alone, for SLA follow-ups in the thread."""
+    return {"type": "actions", "block_id": "vigia_reply_actions",
+            "elements": [_button("↩️ Reply", ACTION_REPLY, button_value(card.alert_key),
+                                 "primary")]}
 
 
 CORRECTION_OPTIONS = (("complaint", "It is a complaint"), ("question", "It is a question"),
@@ -254,6 +275,8 @@ def answered_note(card: AlertCard) -> str:
 
 def _closed_line(card: AlertCard) -> str | None:
     """The line that replaces the buttons once an alert is closed, or None while open."""
+    if card.state == "answered" and card.slack_reply is not None:
+        return card.slack_reply.line
     if card.state == "answered":
         note = answered_note(card)
         return note if card.answered_by or not card.closed_by else (
@@ -311,6 +334,11 @@ def alert_message(card: AlertCard) -> tuple[str, list[Block]]:
     closed = _closed_line(card)
     if status and not closed:
         blocks.append(context(status))
+    if closed and card.state == "answered" and card.slack_reply is not None:
+        reply = card.slack_reply
+        blocks.append(section(quote(reply.text, limit=1_000, more_url=reply.url or None)))
+        if slack_url(reply.url):
+            blocks.append(context(f"🔗 {slack_link(reply.url, 'Open the reply')}"))
     blocks.append(context(closed) if closed else _actions(card))
     excerpt = truncate(escape_mrkdwn(" ".join(card.text.split())), 200)
     who = handle(card.author_handle, card.source) or name
@@ -332,6 +360,8 @@ def escalation_message(card: AlertCard, oncall_group: str | None) -> tuple[str, 
                 f"{escape_mrkdwn(situation_text(card.situation, card.lang))} · "
                 f"{slack_link(card.url, 'open the post')}"),
     ]
+    if card.reply_enabled:
+        blocks.append(_reply_button_block(card))
     return finish(f"{lead} ({escape_mrkdwn(card.brand)}, {who})", blocks)
 
 

@@ -77,10 +77,6 @@ def is_loopback_or_https(url: str) -> bool:
         return False
 
 
-DEFAULT_BACKFILL_HOURS = 72.0  # installed on Monday morning: the weekend's complaints are read
-MAX_BACKFILL_HOURS = 168.0  # X recent search and the Facebook post window reach 7 days
-
-
 class SourceSettings(Strict):
     enabled: bool = False
     interval_minutes: float = Field(default=5.0, gt=0, le=24 * 60)
@@ -117,8 +113,6 @@ class TwitterSettings(SourceSettings):
     exclude_retweets: bool = True
     monthly_read_budget: int = Field(default=100_000, ge=0)
     cost_per_read_usd: float = Field(default=0.005, ge=0)
-    # First poll of a query: how far back it reads (a weekend for a Monday install).
-    backfill_hours: float = Field(default=DEFAULT_BACKFILL_HOURS, gt=0, le=MAX_BACKFILL_HOURS)
 
 
 class RedditSettings(SourceSettings):
@@ -129,8 +123,6 @@ class RedditSettings(SourceSettings):
     subreddits: list[str] = Field(default_factory=lambda: ["all"])
     comment_subreddits: list[str] = Field(default_factory=list)
     queries_per_minute: int = Field(default=90, ge=1, le=100)
-    # First poll of a query: how far back it reads (a weekend for a Monday install).
-    backfill_hours: float = Field(default=DEFAULT_BACKFILL_HOURS, gt=0, le=MAX_BACKFILL_HOURS)
 
     @field_validator("user_agent")
     @classmethod
@@ -148,8 +140,6 @@ class FacebookSettings(SourceSettings):
     api_version: str = Field(default="v21.0", pattern=r"^v\d+\.\d+$")
     include_tagged: bool = True
     include_visitor_posts: bool = True
-    # First poll of a query: how far back it reads (a weekend for a Monday install).
-    backfill_hours: float = Field(default=DEFAULT_BACKFILL_HOURS, gt=0, le=MAX_BACKFILL_HOURS)
 
 
 class InstagramSettings(SourceSettings):
@@ -295,6 +285,23 @@ class BrandAccountsSettings(Strict):
     bluesky: list[str] = Field(default_factory=list)  # handles (or DIDs) without @
 
 
+class ReplyFromSlackSettings(Strict):
+    """Who may answer a mention from its Slack card (off unless a brand turns it on)."""
+
+    enabled: bool = False
+    allowed_users: list[str] = Field(default_factory=list)  # Slack user ids (U0123…)
+    allowed_groups: list[str] = Field(default_factory=list)  # Slack user group ids (S0123…)
+
+    @field_validator("allowed_users", "allowed_groups")
+    @classmethod
+    def _check_ids(cls, values: list[str]) -> list[str]:
+        for value in values:
+            if not re.match(r"^[UWS][A-Z0-9]{2,}$", value):
+                raise ValueError(f"Slack ids such as U0123ABCD (users) or S0123ABCD (user "
+                                 f"groups), got {value!r}")
+        return values
+
+
 class BrandSettings(Strict):
     name: str = Field(min_length=1)
     timezone: TimeZone = "UTC"
@@ -307,6 +314,7 @@ class BrandSettings(Strict):
     keywords: KeywordSet
     escalation: EscalationSettings = Field(default_factory=EscalationSettings)
     digest: DigestSettings = Field(default_factory=DigestSettings)
+    reply_from_slack: ReplyFromSlackSettings = Field(default_factory=ReplyFromSlackSettings)
 
 
 DEFAULT_PRIVATE_CHANNEL = {
@@ -325,12 +333,46 @@ def private_channel_for(brand: BrandSettings, lang: str | None) -> str:
     return table.get(lang or "", "") or table.get(brand.languages[0], "") or table["en"]
 
 
+class TwitterReplySettings(Strict):
+    """The brand account's user-context credential for posting on X (the search bearer
+    token is app-only and cannot post): an OAuth 2.0 user token, or the four OAuth 1.0a keys."""
+
+    user_token_env: EnvName = "X_USER_ACCESS_TOKEN"
+    consumer_key_env: EnvName = "X_CONSUMER_KEY"
+    consumer_secret_env: EnvName = "X_CONSUMER_SECRET"
+    access_token_env: EnvName = "X_ACCESS_TOKEN"
+    access_token_secret_env: EnvName = "X_ACCESS_TOKEN_SECRET"
+
+
+class RedditReplySettings(Strict):
+    """The brand's Reddit account (password grant of the same script app as the collector)."""
+
+    username_env: EnvName = "REDDIT_USERNAME"
+    password_env: EnvName = "REDDIT_PASSWORD"
+
+
+class FacebookReplySettings(Strict):
+    """A Page token with pages_manage_engagement (may be the collector's)."""
+
+    page_token_env: EnvName = "FB_PAGE_TOKEN"
+
+
+class RepliesSettings(Strict):
+    """Credentials for replying from Slack; read only when a brand enables it."""
+
+    timeout_s: float = Field(default=2.0, gt=0, le=30)  # per platform call (Slack waits 3 s)
+    twitter: TwitterReplySettings = Field(default_factory=TwitterReplySettings)
+    reddit: RedditReplySettings = Field(default_factory=RedditReplySettings)
+    facebook: FacebookReplySettings = Field(default_factory=FacebookReplySettings)
+
+
 class Config(Strict):
     config_version: int = Field(default=CONFIG_VERSION, ge=1, le=CONFIG_VERSION)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     sentiment: SentimentSettings = Field(default_factory=SentimentSettings)
     slack: SlackSettings = Field(default_factory=SlackSettings)
     sources: SourcesSettings = Field(default_factory=SourcesSettings)
+    replies: RepliesSettings = Field(default_factory=RepliesSettings)
     brands: list[BrandSettings] = Field(min_length=1)
     scripts_dir: str | None = None  # folder of response-script overrides (TOML per language)
     path: Path = Field(default=DEFAULT_CONFIG, exclude=True)

@@ -9,6 +9,12 @@ Behaviour copied from the API (and from the recordings in tests/fixtures/twitter
 - 401 problem for a wrong bearer token, 400 invalid-request problem for bad parameters.
 `replay()` serves a recorded body verbatim (real payloads through the real client), and
 `overlap` makes consecutive pages share items, as X occasionally does.
+
+Writes (replies from Slack): `POST /2/tweets` and `GET /2/users/me` need a user-context
+credential (`user_tokens`: an OAuth 2.0 user token, or the OAuth 1.0a access token in the
+`OAuth` header); the app-only bearer gets X's 403 "Unsupported Authentication". Replies land in
+the world as brand posts (so the timeline shows them) and in `posted`; identical text from the
+same account is refused as duplicate content, and `reply_restricted` ids refuse replies.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import unquote
 
 from monitor.sandbox.http import Emulator, Request, Response
 from monitor.sandbox.twitter_search import QueryError, compile_query, is_quote, is_retweet
@@ -54,7 +61,8 @@ _COMMON = {"tweet.fields", "user.fields", "expansions", "media.fields", "place.f
            "poll.fields", "max_results", "since_id", "until_id", "start_time", "end_time"}
 SEARCH_PARAMS = _COMMON | {"query", "next_token", "pagination_token", "sort_order"}
 TIMELINE_PARAMS = _COMMON | {"pagination_token", "exclude"}
-LIMITS = {"search": 450, "timeline": 1500, "users": 300}  # per 15 minutes, as recorded
+# per 15 minutes, as recorded
+LIMITS = {"search": 450, "timeline": 1500, "users": 300, "post": 200, "me": 75}
 WINDOW_S = 900
 RECENT_S = 7 * 24 * 3600  # recent search only reaches back seven days
 TWEPOCH_MS = 1288834974657
@@ -108,10 +116,14 @@ class TwitterEmulator(Emulator):
         limits: dict[str, int] | None = None,
         overlap: int = 0,
         clock: Callable[[], float] = time.time,
+        user_tokens: dict[str, tuple[str, str]] | None = None,
     ) -> None:
         super().__init__()
         self.world = world
         self.bearer_token = bearer_token
+        self.user_tokens = dict(user_tokens or {})  # token -> (user id, username)
+        self.posted: list[dict[str, Any]] = []  # every tweet created, as received
+        self.reply_restricted: set[str] = set()  # tweet ids whose author limits replies
         self.limits = {**LIMITS, **(limits or {})}
         self.overlap = overlap
         self.clock = clock
@@ -120,6 +132,8 @@ class TwitterEmulator(Emulator):
         self.route("GET", r"/2/tweets/search/recent", self._search)
         self.route("GET", r"/2/users/(?P<id>\d+)/tweets", self._timeline)
         self.route("GET", r"/2/users/by/username/(?P<name>\w+)", self._user_by_name)
+        self.route("GET", r"/2/users/me", self._me)
+        self.route("POST", r"/2/tweets", self._create)
 
     # test controls -----------------------------------------------------------
     def replay(
@@ -144,9 +158,25 @@ class TwitterEmulator(Emulator):
         ]
 
     # dispatch ----------------------------------------------------------------
+    def user_of(self, request: Request) -> tuple[str, str] | None:
+        """The user a user-context request acts as (OAuth 2.0 user token or OAuth 1.0a)."""
+        auth = request.headers.get("authorization", "")
+        if auth.startswith("Bearer "):
+            return self.user_tokens.get(auth[7:])
+        found = re.search(r'oauth_token="([^"]+)"', auth)
+        return self.user_tokens.get(unquote(found.group(1))) if found else None
+
     def dispatch(self, request: Request) -> Response:
-        if request.headers.get("authorization") != f"Bearer {self.bearer_token}":
+        auth = request.headers.get("authorization", "")
+        user = self.user_of(request)
+        if auth != f"Bearer {self.bearer_token}" and user is None:
             return Response(401, problem(401, "Unauthorized", "Unauthorized"))
+        if user is None and (request.path == "/2/users/me" or request.method == "POST"):
+            return Response(403, problem(
+                403, "Unsupported Authentication",
+                "Authenticating with OAuth 2.0 Application-Only is forbidden for this endpoint."
+                "  Supported authentication types are [OAuth 1.0a User Context, OAuth 2.0 User "
+                "Context].", PROBLEM + "unsupported-authentication"))
         bucket = self._bucket(request.path)
         window = self._spend(bucket)
         headers = {
@@ -175,6 +205,10 @@ class TwitterEmulator(Emulator):
         return response
 
     def _bucket(self, path: str) -> str:
+        if path == "/2/tweets":
+            return "post"
+        if path == "/2/users/me":
+            return "me"
         if path.endswith("/search/recent"):
             return "search"
         return "timeline" if path.endswith("/tweets") else "users"
@@ -244,6 +278,47 @@ class TwitterEmulator(Emulator):
             "resource_id": name, "type": PROBLEM + "resource-not-found",
         }
         return Response(200, {"errors": [error]})
+
+    def _me(self, request: Request, match: re.Match[str]) -> Response:
+        user = self.user_of(request)
+        assert user is not None  # dispatch refused app-only callers
+        return Response(200, {"data": {"id": user[0], "name": user[1], "username": user[1]}})
+
+    def _create(self, request: Request, match: re.Match[str]) -> Response:
+        user = self.user_of(request)
+        assert user is not None
+        body = request.json() if request.body else {}
+        text = str((body or {}).get("text") or "")
+        parent_id = str(((body or {}).get("reply") or {}).get("in_reply_to_tweet_id") or "")
+        if not text or len(text) > 280:
+            raise _BadRequest("Your Tweet text is empty or too long.", "text", text[:20])
+        parent = self.world.get("twitter", parent_id) if parent_id else None
+        if parent_id and parent is None:
+            raise _BadRequest("Your Tweet could not be created because the Tweet you are "
+                              "replying to has been deleted or is not visible to you.",
+                              "reply.in_reply_to_tweet_id", parent_id)
+        with self._lock:
+            mine = [p for p in self.world.posts("twitter") if p.author_id == user[0]]
+            if any(p.text == text for p in mine):
+                return Response(403, problem(403, "Forbidden", "You are not allowed to create "
+                                             "a Tweet with duplicate content."))
+            if parent_id in self.reply_restricted:
+                return Response(403, problem(
+                    403, "Forbidden", "Reply to this conversation is not allowed because you "
+                    "have not been mentioned or otherwise engaged by the author of the post "
+                    "you are replying to."))
+            at = datetime.fromtimestamp(self.clock(), UTC)
+            tweet_id = str(((int(at.timestamp() * 1000) - TWEPOCH_MS) << 22)
+                           + (len(self.posted) + 1) % 4096)
+            self.world.add(WorldPost(
+                "twitter", tweet_id, user[0], user[1], user[1], text, at, by_brand=True,
+                parent_id=parent_id or None,
+                thread_id=(parent.thread_id or parent.id) if parent else tweet_id,
+                extra={"in_reply_to_user_id": parent.author_id} if parent else {}))
+            self.posted.append({"id": tweet_id, "text": text, "in_reply_to": parent_id,
+                                "user": user[1]})
+        return Response(201, {"data": {"id": tweet_id, "text": text,
+                                       "edit_history_tweet_ids": [tweet_id]}})
 
     # rendering ---------------------------------------------------------------
     def _page(self, request: Request, posts: list[WorldPost], *, low: int,
