@@ -77,6 +77,10 @@ def is_loopback_or_https(url: str) -> bool:
         return False
 
 
+DEFAULT_BACKFILL_HOURS = 72.0  # installed on Monday morning: the weekend's complaints are read
+MAX_BACKFILL_HOURS = 168.0  # X recent search and the Facebook post window reach 7 days
+
+
 class SourceSettings(Strict):
     enabled: bool = False
     interval_minutes: float = Field(default=5.0, gt=0, le=24 * 60)
@@ -113,6 +117,8 @@ class TwitterSettings(SourceSettings):
     exclude_retweets: bool = True
     monthly_read_budget: int = Field(default=100_000, ge=0)
     cost_per_read_usd: float = Field(default=0.005, ge=0)
+    # First poll of a query: how far back it reads (a weekend for a Monday install).
+    backfill_hours: float = Field(default=DEFAULT_BACKFILL_HOURS, gt=0, le=MAX_BACKFILL_HOURS)
 
 
 class RedditSettings(SourceSettings):
@@ -123,6 +129,8 @@ class RedditSettings(SourceSettings):
     subreddits: list[str] = Field(default_factory=lambda: ["all"])
     comment_subreddits: list[str] = Field(default_factory=list)
     queries_per_minute: int = Field(default=90, ge=1, le=100)
+    # First poll of a query: how far back it reads (a weekend for a Monday install).
+    backfill_hours: float = Field(default=DEFAULT_BACKFILL_HOURS, gt=0, le=MAX_BACKFILL_HOURS)
 
     @field_validator("user_agent")
     @classmethod
@@ -140,6 +148,8 @@ class FacebookSettings(SourceSettings):
     api_version: str = Field(default="v21.0", pattern=r"^v\d+\.\d+$")
     include_tagged: bool = True
     include_visitor_posts: bool = True
+    # First poll of a query: how far back it reads (a weekend for a Monday install).
+    backfill_hours: float = Field(default=DEFAULT_BACKFILL_HOURS, gt=0, le=MAX_BACKFILL_HOURS)
 
 
 class InstagramSettings(SourceSettings):
