@@ -159,7 +159,7 @@ class BlueskyClient:
             params = models.AppBskyActorGetProfiles.Params(actors=unique[start:start + 25])
             try:
                 body = self._call("app.bsky.actor.getProfiles", params, "getProfiles")
-            except TransientError as exc:
+            except (TransientError, RateLimited) as exc:
                 log.info("bluesky: author reach unknown for this page: %s", exc)
                 return out
             for profile in body.get("profiles") or []:
