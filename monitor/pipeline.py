@@ -32,12 +32,16 @@ from sources.base import (
     Query,
     RateLimited,
     SourceError,
+    TransientError,
 )
 
 log = logging.getLogger(__name__)
 
 SCORE_BATCH = 256
 MAX_BACKOFF = timedelta(hours=1)
+# A single transient error (a 503, a timeout) is retried once after about this long, with
+# jitter, before the source backs off for whole intervals: one blip must not cost a poll.
+QUICK_RETRY = timedelta(seconds=30)
 
 
 @dataclass
@@ -55,8 +59,9 @@ class CollectReport:
     backfill_reads: int = 0  # posts billed by first polls looking back backfill_hours (X)
     backfill_hours: float = 0.0
     backfill_cost_usd: float = 0.0
-    status: str = "ok"  # ok | skipped | deferred | failing | budget | error
+    status: str = "ok"  # ok | skipped | deferred | retry | backoff | failing | budget
     error: str | None = None
+    retry_at: datetime | None = None  # a quick retry is due then (the daemon schedules it)
 
 
 @dataclass
@@ -240,6 +245,9 @@ def _record_failure(rt: Runtime, source: str, exc: Exception, report: CollectRep
             status, until = "failing", _backoff(rt, source, failures)
         elif isinstance(exc, BudgetExhausted):
             status, until = "budget", None
+        elif isinstance(exc, TransientError) and failures == 0:
+            status, until = "retry", now + QUICK_RETRY * random.uniform(0.5, 1.5)
+            report.retry_at = until
         else:
             status, until = "backoff", _backoff(rt, source, failures)
         first = health.record_failure(

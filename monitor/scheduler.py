@@ -123,6 +123,14 @@ class Daemon:
         report = pipeline.collect_source(self.rt, name)
         if report.new_mentions or report.brand_replies:
             self._trigger("score")
+        if report.retry_at is not None and not self.stopping.is_set():
+            # one quick retry after a single transient error: a one-off job, never a sleep
+            minutes = getattr(self.rt.config.sources, name).interval_minutes
+            self.scheduler.add_job(
+                self._leased(f"poll:{name}", functools.partial(self._poll, name),
+                             hold=timedelta(minutes=minutes)),
+                "date", run_date=report.retry_at, id=f"retry:{name}", replace_existing=True,
+            )
 
     def _score(self) -> None:
         if pipeline.score_pending(self.rt).scored:
