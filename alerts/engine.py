@@ -272,6 +272,7 @@ class _Brand:
             "situation": situation, "suggestions": suggestions, "priority": level,
             "track": track, "probability": round(float(probability), 3),
             "priority_reasons": list(reasons), "brand_lang": self.brand.languages[0],
+            "reply_enabled": self.brand.reply_from_slack.enabled,
         }
 
     def _decide(self, sm: StoredMention, track: str) -> PriorityDecision:

@@ -9,7 +9,7 @@ ignore clicks from other apps, workspaces or channels, apply, then rewrite the c
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -20,6 +20,7 @@ from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from alerts import reply_actions
 from alerts.blocks import alert_message
 from alerts.engine import card_for
 from alerts.policy import BrandClock
@@ -27,6 +28,7 @@ from monitor.config import Config
 from monitor.storage import alerts as store
 from monitor.storage.db import Database
 from monitor.storage.outbox import enqueue
+from sources.reply_base import Replier
 
 log = logging.getLogger(__name__)
 
@@ -211,7 +213,8 @@ class _Origin:
 def build_app(db: Database, config: Config, client: WebClient, *,
               now: Callable[[], datetime] = lambda: datetime.now(UTC),
               team_id: str | None = None, app_id: str | None = None,
-              listener_executor: Executor | None = None) -> App:
+              listener_executor: Executor | None = None,
+              repliers: Mapping[str, Replier] | None = None) -> App:
     """A Bolt app handling the five alert buttons; `team_id` defaults to the token's workspace
     (auth.test, on the first click) and `app_id` to `slack.app_id` in config.toml."""
     origin = _Origin(db, config, client, team_id, app_id or config.slack.app_id)
@@ -238,6 +241,7 @@ def build_app(db: Database, config: Config, client: WebClient, *,
 
     for action_id in ACTIONS:
         app.action(action_id)(handle)
+    reply_actions.register(app, db, config, client, origin, now, repliers or {})
     return app
 
 

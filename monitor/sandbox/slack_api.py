@@ -43,6 +43,9 @@ class SlackEmulator(Emulator):
         self.strict_channels = strict_channels
         self.messages: list[SlackMessage] = []
         self.uploads: dict[str, dict[str, Any]] = {}
+        self.views: dict[str, dict[str, Any]] = {}  # view id -> the modal as last set
+        self.opened: list[str] = []  # trigger ids used by views.open (each works once)
+        self.groups: dict[str, list[str]] = {}  # user group id -> member user ids
         self._ts = itertools.count(1)
         self._ts_lock = threading.Lock()
         api = "/api/"
@@ -59,6 +62,10 @@ class SlackEmulator(Emulator):
         self.route("POST", api + "files.getUploadURLExternal", self._upload_url)
         self.route("POST", r"/upload/(?P<file_id>F\w+)", self._upload_bytes)
         self.route("POST", api + "files.completeUploadExternal", self._complete_upload)
+        self.route("POST", api + "views.open", self._views_open)
+        self.route("POST", api + "views.update", self._views_update)
+        self.route("POST", api + "usergroups.users.list", self._group_users)
+        self.route("GET", api + "usergroups.users.list", self._group_users)
 
     # helpers -------------------------------------------------------------------------
     def _authed(self, request: Request) -> bool:
@@ -257,3 +264,50 @@ class SlackEmulator(Emulator):
             with self._lock:
                 self.messages.append(msg)
         return Response(200, {"ok": True, "files": out})
+
+    # modals and user groups ----------------------------------------------------------
+    def _view_body(self, view_id: str) -> dict[str, Any]:
+        view = self.views[view_id]
+        return {"ok": True, "view": {**view, "id": view_id, "team_id": TEAM_ID,
+                                     "hash": f"{view_id}.{view.get('_rev', 0)}",
+                                     "state": {"values": {}}}}
+
+    def _views_open(self, request: Request, _m: re.Match[str]) -> Response:
+        if (denied := self._guard(request)) is not None:
+            return denied
+        form = self._params(request)
+        trigger = form.get("trigger_id", "")
+        if not trigger or trigger in self.opened:
+            return self._error("invalid_trigger_id")  # triggers expire and work once
+        view = json.loads(form.get("view") or "{}")
+        if view.get("type") != "modal" or len(view.get("blocks") or []) > 100:
+            return self._error("invalid_arguments")
+        with self._lock:
+            self.opened.append(trigger)
+            view_id = f"V{len(self.views) + 1:08d}"
+            self.views[view_id] = view
+        return Response(200, self._view_body(view_id))
+
+    def _views_update(self, request: Request, _m: re.Match[str]) -> Response:
+        if (denied := self._guard(request)) is not None:
+            return denied
+        form = self._params(request)
+        view_id = form.get("view_id", "")
+        if view_id not in self.views:
+            return self._error("not_found")
+        with self._lock:
+            current = self.views[view_id]
+            if form.get("hash") and form["hash"] != f"{view_id}.{current.get('_rev', 0)}":
+                return self._error("hash_conflict")
+            view = json.loads(form.get("view") or "{}")
+            view["_rev"] = int(current.get("_rev", 0)) + 1
+            self.views[view_id] = view
+        return Response(200, self._view_body(view_id))
+
+    def _group_users(self, request: Request, _m: re.Match[str]) -> Response:
+        if (denied := self._guard(request)) is not None:
+            return denied
+        group = self._params(request).get("usergroup", "")
+        if group not in self.groups:
+            return self._error("no_such_subteam")
+        return Response(200, {"ok": True, "users": list(self.groups[group])})
