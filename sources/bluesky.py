@@ -18,7 +18,6 @@ from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
-from monitor.keyword_compiler import query_key
 from sources.base import (
     AuthError,
     BrandAccounts,
@@ -32,6 +31,7 @@ from sources.base import (
 from sources.bluesky_http import BlueskyClient
 from sources.bluesky_normalize import MalformedPost, Post, parse_post, to_brand_reply, to_mention
 from sources.bluesky_query import compile_bluesky_queries, compile_bluesky_reply_queries
+from sources.keyword_query import query_key
 from sources.time_cursor import NewestFirstWalk
 
 log = logging.getLogger(__name__)

@@ -20,7 +20,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 from monitor.config import DEFAULT_BACKFILL_HOURS
-from monitor.keyword_compiler import query_key
 from sources.base import (
     AuthError,
     BrandAccounts,
@@ -41,6 +40,7 @@ from sources.facebook_normalize import (
     to_mention,
     to_page_reply,
 )
+from sources.keyword_query import query_key
 from sources.time_cursor import Mark, NewestFirstWalk
 
 log = logging.getLogger(__name__)

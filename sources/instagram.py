@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
-from monitor.keyword_compiler import query_key
 from sources.base import (
     AuthError,
     BrandAccounts,
@@ -46,6 +45,7 @@ from sources.instagram_normalize import (
     replies_of,
     tagged_mention,
 )
+from sources.keyword_query import query_key
 from sources.time_cursor import NewestFirstWalk
 
 log = logging.getLogger(__name__)

@@ -22,7 +22,6 @@ from typing import Any, ClassVar
 import praw
 
 from monitor.config import DEFAULT_BACKFILL_HOURS
-from monitor.keyword_compiler import compile_reddit_queries, query_key
 from sources.base import (
     AuthError,
     BrandAccounts,
@@ -34,6 +33,7 @@ from sources.base import (
     Source,
     TransientError,
 )
+from sources.keyword_query import query_key
 from sources.reddit_http import build_reddit, translate
 from sources.reddit_normalize import (
     MalformedItem,
@@ -43,6 +43,7 @@ from sources.reddit_normalize import (
     to_brand_reply,
     to_mention,
 )
+from sources.reddit_query import compile_reddit_queries
 from sources.reddit_rate import RateGuard, TokenBucket
 from sources.time_cursor import NewestFirstWalk
 

@@ -23,11 +23,6 @@ from typing import Any, ClassVar
 import requests
 
 from monitor.config import BrandSettings, TwitterSettings
-from monitor.keyword_compiler import (
-    compile_twitter_queries,
-    compile_twitter_reply_queries,
-    query_key,
-)
 from sources.base import (
     AuthError,
     BrandAccounts,
@@ -38,6 +33,7 @@ from sources.base import (
     RateLimited,
     Source,
 )
+from sources.keyword_query import query_key
 from sources.twitter_cursor import PollBudget, Window
 from sources.twitter_http import (
     XRequestError,
@@ -48,6 +44,7 @@ from sources.twitter_http import (
     rate_reset,
 )
 from sources.twitter_page import read_page
+from sources.twitter_query import compile_twitter_queries, compile_twitter_reply_queries
 
 log = logging.getLogger(__name__)
 

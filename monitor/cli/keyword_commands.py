@@ -1,6 +1,6 @@
 """`vigia keywords`: list, add, remove and test the watched keywords in config.toml.
 
-Edits go through `monitor.keywords_edit` (comments kept, validated before writing). A running
+Edits go through `monitor.keywords.editing` (comments kept, validated before writing). A running
 daemon picks them up by itself. Every refusal is one message on stderr and exit code 2.
 """
 
@@ -13,11 +13,11 @@ from typing import Any, ParamSpec, TypeVar
 
 import click
 
-from monitor.config import DEFAULT_CONFIG, Config, ConfigError, load_config
-from monitor.keyword_compiler import compiled_queries
-from monitor.keyword_matcher import BrandMatcher
-from monitor.keywords import KNOWN_SOURCES, LIST_KINDS
-from monitor.keywords_edit import add_keywords, remove_keywords
+from monitor.config import DEFAULT_CONFIG, BrandSettings, Config, ConfigError, load_config
+from monitor.keywords import KNOWN_SOURCES, LIST_KINDS, BrandMatcher
+from monitor.keywords.editing import add_keywords, remove_keywords
+from sources.reddit_query import compile_reddit_queries
+from sources.twitter_query import compile_twitter_queries, compile_twitter_reply_queries
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -207,9 +207,7 @@ def try_text(
         if brand is not None and settings.name != brand:
             continue
         click.echo(f"\nCompiled queries for {settings.name}:")
-        queries = compiled_queries(
-            settings, exclude_retweets=config.sources.twitter.exclude_retweets
-        )
+        queries = compiled_queries(settings, config)
         for platform, texts in queries.items():
             if platform == "facebook":
                 click.echo("  facebook: no server-side search; the matcher filters the Page feed")
@@ -217,6 +215,18 @@ def try_text(
                 click.echo(f"  {platform}: (nothing to search)")
             for number, query in enumerate(texts, 1):
                 click.echo(f"  {platform} [{number}/{len(texts)}, {len(query)} chars]: {query}")
+
+
+def compiled_queries(brand: BrandSettings, config: Config) -> dict[str, list[str]]:
+    """Every platform's queries for a brand, for display (each syntax lives with its source)."""
+    return {
+        "twitter": compile_twitter_queries(
+            brand, exclude_retweets=config.sources.twitter.exclude_retweets
+        ),
+        "twitter replies": compile_twitter_reply_queries(brand),
+        "reddit": compile_reddit_queries(brand),
+        "facebook": [],
+    }
 
 
 COMMANDS: list[click.Command] = [keywords]

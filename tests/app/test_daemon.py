@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from monitor.config import load_config
-from monitor.keywords_edit import add_keyword
+from monitor.keywords.editing import add_keyword
 from monitor.sandbox.runner import Sandbox
 from monitor.sandbox.world import WorldPost, twitter_id
 from tests.e2e.conftest import e2e_world

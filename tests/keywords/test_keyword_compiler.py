@@ -6,15 +6,10 @@ import re
 
 import pytest
 
-from monitor.keyword_compiler import (
-    KeywordCompileError,
-    build_queries,
-    compile_reddit_queries,
-    compile_reddit_query,
-    compile_twitter_queries,
-    compile_twitter_reply_queries,
-    query_key,
-)
+from sources import facebook, twitter
+from sources.keyword_query import KeywordCompileError, query_key
+from sources.reddit_query import compile_reddit_queries, compile_reddit_query
+from sources.twitter_query import compile_twitter_queries, compile_twitter_reply_queries
 from tests.keywords.keyword_helpers import make_brand, make_config
 
 SUFFIX = '-"crema solar" -verano -#spam -@trolls -from:bot1 -from:tiendasol'
@@ -164,27 +159,30 @@ def test_query_key_is_stable_short_and_changes_with_the_query() -> None:
     assert key != query_key("twitter", "Luna", "sol -is:retweet")
 
 
-def test_build_queries_keys_each_compiled_query() -> None:
+def test_source_queries_key_each_compiled_query() -> None:
     config = make_config(
-        {"name": "Sol", "accounts": {"twitter": ["tiendasol"], "twitter_ids": ["42"]},
+        {"name": "Sol", "accounts": {"twitter": ["tiendasol"], "twitter_ids": ["42"],
+                                     "facebook": ["104"]},
          "keywords": {"terms": ["sol market"], "languages": ["es"]}},
         {"name": "Vacía", "keywords": {}},
         sources={"twitter": {"exclude_retweets": False}},
     )
-    [twitter] = build_queries(config, "twitter")
-    assert twitter.brand == "Sol"
-    assert twitter.key == query_key("twitter", "Sol", twitter.text)
-    assert "is:retweet" not in twitter.text
-    assert twitter.accounts.handles == ("tiendasol",) and twitter.accounts.ids == ("42",)
-    assert twitter.options == {"languages": ["es"]}
-    [facebook] = build_queries(config, "facebook")
-    assert facebook.text == "" and facebook.brand == "Sol"
+    sol, empty = config.brands
+    mentions, _replies = twitter.build_queries(sol, config.sources.twitter)
+    assert mentions.brand == "Sol"
+    assert mentions.key == query_key("twitter", "Sol", mentions.text)
+    assert "is:retweet" not in mentions.text
+    assert mentions.accounts.handles == ("tiendasol",) and mentions.accounts.ids == ("42",)
+    assert mentions.options["languages"] == ["es"]
+    assert twitter.build_queries(empty, config.sources.twitter) == []
+    feeds = facebook.build_queries(sol, config.sources.facebook)
+    assert feeds and all(q.text == "" and q.brand == "Sol" for q in feeds)
+    assert facebook.build_queries(empty, config.sources.facebook) == []
 
 
-def test_build_queries_errors_name_the_config_file() -> None:
-    config = make_config(
-        {"name": "Sol", "keywords": {"terms": ["sol market"],
-                                     "exclude": [f"frase numero {i} larga" for i in range(40)]}}
+def test_compile_errors_name_the_brand_and_key() -> None:
+    brand = make_brand(
+        terms=["sol market"], exclude=[f"frase numero {i} larga" for i in range(40)]
     )
-    with pytest.raises(KeywordCompileError, match=r"^config\.toml: brands \(name='Sol'\)"):
-        build_queries(config, "twitter")
+    with pytest.raises(KeywordCompileError, match=r"^brands \(name='Sol'\)\.keywords \(twitter\)"):
+        compile_twitter_queries(brand)

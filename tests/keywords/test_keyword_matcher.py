@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from monitor.keyword_matcher import BrandMatcher, KeywordMatch
+from monitor.keywords import BrandMatcher, KeywordMatch
 from tests.keywords.keyword_helpers import make_config
 
 SOL = {

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from monitor.config import load_config
-from monitor.keyword_compiler import build_queries
+from monitor.config import Config, load_config
 from monitor.keywords import BrandMatcher, describe_keyword_changes
-from monitor.keywords_edit import add_keyword, remove_keyword
+from monitor.keywords.editing import add_keyword, remove_keyword
+from sources import twitter
+from sources.base import Query
 from tests.keywords.keyword_helpers import make_config
 
 MANY_TERMS = ", ".join(f'"producto numero {i} de la tienda sol"' for i in range(30))
@@ -20,6 +21,17 @@ languages = ["es"]
 terms = [{MANY_TERMS}]  # long list: several X queries
 exclude = ["crema solar"]
 """
+
+
+def build_queries(config: Config, source: str) -> list[Query]:
+    """The X mention searches the pipeline would run for every brand."""
+    assert source == "twitter"
+    return [
+        query
+        for brand in config.brands
+        for query in twitter.build_queries(brand, config.sources.twitter)
+        if query.options["kind"] == "mentions"
+    ]
 
 
 def test_edit_then_reload_changes_only_the_affected_query(tmp_path: Path) -> None:

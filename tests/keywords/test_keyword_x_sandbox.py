@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from monitor.keyword_compiler import compile_twitter_queries
-from monitor.keyword_matcher import BrandMatcher
+from monitor.keywords import BrandMatcher
+from sources.twitter_query import compile_twitter_queries
 from tests.keywords.keyword_helpers import make_config
 
 search = pytest.importorskip("monitor.sandbox.twitter_search")

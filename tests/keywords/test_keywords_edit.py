@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from monitor.config import ConfigError, load_config
-from monitor.keywords_edit import (
+from monitor.keywords.editing import (
     KeywordEditError,
     add_keyword,
     add_keywords,
@@ -122,7 +122,7 @@ def test_an_already_broken_file_is_not_edited(tmp_path: Path) -> None:
 def test_concurrent_change_is_detected_not_overwritten(
     config_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import monitor.keywords_edit as edit
+    import monitor.keywords.editing as edit
 
     real_parse = edit.parse_config
 

@@ -11,14 +11,15 @@ import tweepy
 from twitter_helpers import BRAND_ID, HANDLE, T0, TOKEN, brand, brand_tweet, tweet
 
 from monitor.config import BrandAccountsSettings, BrandSettings, TwitterSettings
-from monitor.keyword_compiler import compile_twitter_queries, query_key
 from monitor.keywords import KeywordSet
 from monitor.sandbox.twitter_api import TwitterEmulator
 from monitor.sandbox.world import World, WorldPost
 from sources.base import Cursor
+from sources.keyword_query import query_key
 from sources.twitter import build_queries
 from sources.twitter_cursor import Window
 from sources.twitter_http import RoutingAdapter, TimeoutAdapter, make_client
+from sources.twitter_query import compile_twitter_queries
 
 COMPLAINT = tweet("@TiendaSol Pésimo SERVICIO de Tienda Sol, #envío perdido", minutes=1,
                   author="laura", lang="es")

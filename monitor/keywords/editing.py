@@ -21,7 +21,7 @@ import tomlkit
 from tomlkit.items import AoT, Array, Comment, InlineTable, Table, Whitespace
 
 from monitor.config import Config, ConfigError, load_config, parse_config
-from monitor.keywords import KNOWN_SOURCES, LIST_KINDS, identity, normalize_value
+from monitor.keywords.definitions import KNOWN_SOURCES, LIST_KINDS, identity, normalize_value
 
 Trivia = (Comment, Whitespace)
 

@@ -6,12 +6,9 @@ has an answer in the log: `brand 'Sol': +term "envío gratis", -exclude "sol de 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from monitor.keywords import LIST_KINDS
-
-if TYPE_CHECKING:
-    from monitor.config import BrandSettings, Config
+from monitor.keywords.definitions import LIST_KINDS, BrandLike, ConfigLike
 
 _SINGULAR = {
     "twitter": "twitter",
@@ -38,12 +35,12 @@ def _list_changes(old: Any, new: Any, kinds: tuple[str, ...], prefix: str) -> li
     return changes
 
 
-def _languages(brand: BrandSettings) -> list[str]:
+def _languages(brand: BrandLike) -> list[str]:
     kw = brand.keywords
     return list(kw.languages or brand.languages)
 
 
-def _brand_changes(old: BrandSettings, new: BrandSettings) -> list[str]:
+def _brand_changes(old: BrandLike, new: BrandLike) -> list[str]:
     changes = _list_changes(old.keywords, new.keywords, LIST_KINDS, "")
     if _languages(old) != _languages(new):
         changes.append(f"languages {','.join(_languages(old))} -> {','.join(_languages(new))}")
@@ -62,7 +59,7 @@ def _brand_changes(old: BrandSettings, new: BrandSettings) -> list[str]:
     return changes
 
 
-def describe_keyword_changes(old: Config, new: Config) -> list[str]:
+def describe_keyword_changes(old: ConfigLike, new: ConfigLike) -> list[str]:
     """One line per brand whose keywords (or own accounts) changed; [] when nothing did."""
     before = {b.name: b for b in old.brands}
     after = {b.name: b for b in new.brands}

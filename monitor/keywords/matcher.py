@@ -5,7 +5,7 @@ rules (stemming, tokenisation, accents), so every fetched item passes through `B
 it decides which brand a text is about and which keyword says so. Server-side queries are a
 superset; this matcher is the one definition of "a mention".
 
-Rules (see `monitor.keywords.KeywordSet` for the kinds):
+Rules (see `monitor.keywords.definitions.KeywordSet` for the kinds, `patterns` for the regexes):
 - case- and accent-insensitive via `fold()`: "envio" matches "ENVÍO";
 - Unicode word boundaries: "sol" does not match "solución" nor "sol_oficial";
   emoji and ZWJ sequences are not word characters, so "🌞sol🌞" matches "sol";
@@ -22,17 +22,24 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from monitor.keywords import KNOWN_SOURCES, EffectiveKeywords, fold, fold_with_offsets, words
+from monitor.keywords.definitions import (
+    KNOWN_SOURCES,
+    POSITIVE_KINDS,
+    BrandLike,
+    ConfigLike,
+    EffectiveKeywords,
+)
+from monitor.keywords.patterns import (
+    KIND_NAMES,
+    exclusion_pattern,
+    normalize_author,
+    positive_pattern,
+)
+from monitor.keywords.text import fold, fold_with_offsets
 
-if TYPE_CHECKING:
-    from monitor.config import BrandSettings, Config
-
-_SEP = r"\W"
 # Languages platforms give to posts they could not classify (only a handle, emoji, a link).
 UNDETERMINED_LANGS = frozenset({"und", "zxx", "qme", "qam", "qct", "qht", "qst"})
-_KIND_NAMES = {"terms": "term", "phrases": "phrase", "hashtags": "hashtag", "handles": "handle"}
 
 
 @dataclass(frozen=True)
@@ -63,39 +70,6 @@ class BrandVerdict:
         return self.match is not None
 
 
-def words_pattern(value: str, *, joinable: bool) -> str:
-    """Regex (on folded text) for a keyword's words on word boundaries.
-
-    `joinable` lets the words touch ("tienda sol" ~ "tiendasol"), for terms only.
-    """
-    sep = _SEP + ("*" if joinable else "+")
-    return r"(?<!\w)" + sep.join(re.escape(w) for w in words(value)) + r"(?!\w)"
-
-
-def hashtag_pattern(tag: str) -> str:
-    return r"(?<!\w)#" + re.escape(fold(tag)) + r"(?!\w)"
-
-
-def handle_pattern(handle: str) -> str:
-    return r"(?<![\w@/])(?:@|/?u/)" + re.escape(fold(handle)) + r"(?![\w-])"
-
-
-def exclusion_pattern(value: str) -> str:
-    if value.startswith("#"):
-        return hashtag_pattern(value[1:])
-    if value.startswith("@"):
-        return handle_pattern(value[1:])
-    return words_pattern(value, joinable=False)
-
-
-def normalize_author(handle: str) -> str:
-    """Handles compare without '@', 'u/' or case."""
-    handle = handle.strip().lstrip("@")
-    for prefix in ("/u/", "u/"):
-        handle = handle.removeprefix(prefix)
-    return fold(handle)
-
-
 def _alternation(entries: list[tuple[str, str]]) -> re.Pattern[str] | None:
     """One regex with a named group per entry; longer patterns first so they win a tie."""
     if not entries:
@@ -118,20 +92,14 @@ class _Compiled:
     languages: frozenset[str] | None
 
     @classmethod
-    def build(cls, brand: BrandSettings, source: str) -> _Compiled:
+    def build(cls, brand: BrandLike, source: str) -> _Compiled:
         keywords: EffectiveKeywords = brand.keywords.for_source(source, brand.languages)
         labels: list[tuple[str, str]] = []
         patterns: list[tuple[str, str]] = []
-        for kind in ("terms", "phrases", "hashtags", "handles"):
+        for kind in POSITIVE_KINDS:
             for value in getattr(keywords, kind):
-                if kind == "hashtags":
-                    pattern = hashtag_pattern(value)
-                elif kind == "handles":
-                    pattern = handle_pattern(value)
-                else:
-                    pattern = words_pattern(value, joinable=kind == "terms")
-                labels.append((value, _KIND_NAMES[kind]))
-                patterns.append((value, pattern))
+                labels.append((value, KIND_NAMES[kind]))
+                patterns.append((value, positive_pattern(kind, value)))
         exclusions = [(v, exclusion_pattern(v)) for v in keywords.exclude]
         accounts = brand.accounts
         own: list[str] = {
@@ -182,14 +150,14 @@ class BrandMatcher:
     Build it once per configuration (`from_config`) and rebuild on reload; `match` is cheap.
     """
 
-    def __init__(self, brands: Sequence[BrandSettings]) -> None:
+    def __init__(self, brands: Sequence[BrandLike]) -> None:
         self._brands = list(brands)
         self._compiled: dict[str, list[_Compiled]] = {}
         for source in KNOWN_SOURCES:
             self._for(source)
 
     @classmethod
-    def from_config(cls, config: Config) -> BrandMatcher:
+    def from_config(cls, config: ConfigLike) -> BrandMatcher:
         return cls(config.brands)
 
     def _for(self, source: str) -> list[_Compiled]:

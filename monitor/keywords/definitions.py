@@ -1,25 +1,28 @@
 """Watched keywords: one definition per brand, validated once, behaving the same on every source.
 
-The TOML lives under `[brands.keywords]` (see `KeywordSet`). Everything that compares keywords
-with text goes through `fold()`, so "Envío", "ENVIO" and "envio" are the same word everywhere:
-in the local matcher, in duplicate checks when editing, and in the reload diff.
+The TOML lives under `[brands.keywords]` (see `KeywordSet`). Values are compared with
+`monitor.keywords.text.fold`, so "Envío", "ENVIO" and "envio" are the same keyword.
 
 Validation errors are raised as `ValueError` phrased to follow "expected ...", because
 `monitor.config` prefixes them with the file and the key path for the person editing the file.
+This module must not import `monitor.config` (which imports it): what the matcher and the
+change descriptions need from a brand is the `BrandLike` protocol below.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Annotated
+from typing import Annotated, Protocol
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-# Sources a per-source override may name. Kept here (not imported from monitor.config, which
-# imports this module) — add a source to both places.
+from monitor.keywords.text import STOPWORDS, fold, words
+
+# Sources a per-source override may name (monitor.config imports this module, not the other way
+# round) — add a new source here too.
 KNOWN_SOURCES: tuple[str, ...] = ("twitter", "reddit", "facebook", "instagram", "bluesky")
 
 # Kinds of keyword, in the order they are compiled and listed.
@@ -27,58 +30,9 @@ POSITIVE_KINDS: tuple[str, ...] = ("terms", "phrases", "hashtags", "handles")
 NEGATIVE_KINDS: tuple[str, ...] = ("exclude", "exclude_authors")
 LIST_KINDS: tuple[str, ...] = POSITIVE_KINDS + NEGATIVE_KINDS
 
-# Words that alone would match almost every post in our languages (es, en, pt).
-_STOPWORDS = """
-a al an and are as at be by con de del do das dos e el em en es for from i in is it la las lo los
-me mi my na no nao not o of on or os ou para por que se su the this that to um uma un una y you with
-"""
-STOPWORDS: frozenset[str] = frozenset(_STOPWORDS.split())
-
-_WORD_SPLIT = re.compile(r"\W+")
 _HANDLE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 _HASHTAG = re.compile(r"^\w+$")
 _LANG = re.compile(r"^(?:[a-z]{2,3}(?:-[a-z0-9]{2,8})?|\*)$")
-
-
-@lru_cache(maxsize=4096)
-def _fold_char(char: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", char).casefold())
-    return "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
-
-
-def fold(text: str) -> str:
-    """Case- and accent-insensitive form: NFKD, casefold, combining marks dropped ("Envío"→"envio").
-
-    Done per character so that `fold_with_offsets` can map matches back to the original text.
-    """
-    if text.isascii():
-        return text.lower()
-    return "".join(_fold_char(c) for c in text)
-
-
-def fold_with_offsets(text: str) -> tuple[str, list[int]]:
-    """`fold(text)` plus, for each folded character, the index of the original one it came from.
-
-    The list has one extra entry (len(text)) so that an end offset maps too.
-    """
-    if text.isascii():
-        return text.lower(), list(range(len(text) + 1))
-    out: list[str] = []
-    offsets: list[int] = []
-    for index, char in enumerate(text):
-        folded = _fold_char(char)
-        out.append(folded)
-        offsets.extend([index] * len(folded))
-    offsets.append(len(text))
-    return "".join(out), offsets
-
-
-def words(value: str) -> list[str]:
-    """Folded words of a keyword: spaces, punctuation and hyphens separate words.
-
-    An underscore does not: it is part of handles ("tienda_sol" is one token for X too).
-    """
-    return [w for w in _WORD_SPLIT.split(fold(value)) if w]
 
 
 def _clean(value: str) -> str:
@@ -331,19 +285,34 @@ class EffectiveKeywords:
         return bool(self.terms or self.phrases or self.hashtags or self.handles)
 
 
-# The matcher and the reload diff are part of this module's public API (the daemon imports them
-# from here). Imported last because they import the names above.
-from monitor.keyword_changes import describe_keyword_changes  # noqa: E402
-from monitor.keyword_matcher import BrandMatcher, BrandVerdict, KeywordMatch  # noqa: E402
+class BrandAccountsLike(Protocol):
+    """The brand's own accounts per platform (`monitor.config.BrandAccountsSettings`)."""
 
-__all__ = [
-    "KNOWN_SOURCES",
-    "BrandMatcher",
-    "BrandVerdict",
-    "EffectiveKeywords",
-    "KeywordMatch",
-    "KeywordOverride",
-    "KeywordSet",
-    "describe_keyword_changes",
-    "fold",
-]
+    @property
+    def twitter(self) -> list[str]: ...
+    @property
+    def twitter_ids(self) -> list[str]: ...
+    @property
+    def reddit(self) -> list[str]: ...
+    @property
+    def facebook(self) -> list[str]: ...
+
+
+class BrandLike(Protocol):
+    """What keyword code reads from a brand (`monitor.config.BrandSettings`)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def languages(self) -> list[str]: ...
+    @property
+    def keywords(self) -> KeywordSet: ...
+    @property
+    def accounts(self) -> BrandAccountsLike: ...
+
+
+class ConfigLike(Protocol):
+    """What keyword code reads from a configuration (`monitor.config.Config`)."""
+
+    @property
+    def brands(self) -> Sequence[BrandLike]: ...

@@ -1,0 +1,73 @@
+"""X (API v2 recent search) query syntax for a brand's keywords; 512 characters on basic/pro.
+
+    (A OR "b c" OR #tag OR @handle) -word -"some phrase" -from:bot -from:brand (lang:es OR
+    lang:en OR lang:und) -is:retweet
+
+- Keywords are packed greedily, in config order, into as many queries as needed; each one
+  repeats every exclusion, the language clause and `-is:retweet`. Packing in order means that
+  adding a keyword at the end changes only the last query, so only that cursor restarts.
+- Languages: one language gives `lang:es`; several give an OR group. `lang:und` (posts X could
+  not classify: only a handle, a hashtag, emoji — typical of "@tienda 😡😡") is always added
+  when a language filter is used. `languages = ["*"]` sends no language clause.
+- The brand's own X accounts are excluded (`-from:`) so its own posts are not mentions.
+- X folds accents and case itself, so keywords are sent as written.
+"""
+
+from __future__ import annotations
+
+import re
+
+from monitor.config import BrandSettings
+from monitor.keywords import EffectiveKeywords, fold
+from sources.keyword_query import dedupe, joined, pack, unique, where
+
+X_MAX_QUERY = 512
+_BARE = re.compile(r"^\w+$")
+
+
+def _quoted_or_bare(value: str) -> str:
+    return value if _BARE.match(value) and "_" not in value else f'"{value}"'
+
+
+def _groups(kw: EffectiveKeywords) -> list[list[str]]:
+    groups: list[list[str]] = []
+    for term in kw.terms:
+        joined_form = joined(term)
+        groups.append([_quoted_or_bare(term), *([joined_form] if joined_form else [])])
+    groups += [[f'"{p}"'] for p in kw.phrases]
+    groups += [[f"#{h}"] for h in kw.hashtags]
+    groups += [[f"@{h}"] for h in kw.handles]
+    return dedupe(groups)
+
+
+def compile_twitter_queries(
+    brand: BrandSettings, *, exclude_retweets: bool = True, max_length: int = X_MAX_QUERY
+) -> list[str]:
+    """X API v2 search queries for the brand's mentions, each at most `max_length` characters.
+
+    Returns [] when the brand watches nothing on X.
+    """
+    kw = brand.keywords.for_source("twitter", brand.languages)
+    suffix: list[str] = []
+    for value in kw.exclude:
+        if value[0] in "#@":
+            suffix.append(f"-{value}")
+        else:
+            suffix.append(f"-{_quoted_or_bare(value)}")
+    authors = [*kw.exclude_authors, *brand.accounts.twitter]
+    suffix += [f"-from:{a}" for a in dict.fromkeys(authors)]
+    suffix = unique(suffix, fold)
+    if kw.languages:
+        clauses = [f"lang:{code}" for code in dict.fromkeys([*kw.languages, "und"])]
+        suffix.append("(" + " OR ".join(clauses) + ")")
+    if exclude_retweets:
+        suffix.append("-is:retweet")
+    return pack(_groups(kw), suffix, max_length, where(brand, "twitter"))
+
+
+def compile_twitter_reply_queries(
+    brand: BrandSettings, *, max_length: int = X_MAX_QUERY
+) -> list[str]:
+    """Queries for the brand's own replies (`(from:a OR from:b) is:reply`); [] without accounts."""
+    groups = [[f"from:{a}"] for a in dict.fromkeys(brand.accounts.twitter)]
+    return pack(groups, ["is:reply"], max_length, where(brand, "twitter replies"))
