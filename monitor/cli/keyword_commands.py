@@ -1,7 +1,10 @@
 """`vigia keywords`: list, add, remove and test the watched keywords in config.toml.
 
 Edits go through `monitor.keywords.editing` (comments kept, validated before writing). A running
-daemon picks them up by itself. Every refusal is one message on stderr and exit code 2.
+daemon picks them up by itself. Every refusal is one message on stderr and exit code 2;
+`test` exits 1 when the text is not a mention (scripts rely on it).
+Whatever form people type works: "#TiendaSol" or "tiendasol" with `--kind hashtag` (or no
+`--kind`: a leading '#' or '@' says which list), any case for brands, kinds and sources.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from typing import Any, ParamSpec, TypeVar
 import click
 
 from monitor.config import DEFAULT_CONFIG, BrandSettings, Config, ConfigError, load_config
-from monitor.keywords import KNOWN_SOURCES, LIST_KINDS, BrandMatcher
+from monitor.keywords import KNOWN_SOURCES, LIST_KINDS, BrandMatcher, fold
 from monitor.keywords.editing import add_keywords, remove_keywords
 from sources.reddit_query import compile_reddit_queries
 from sources.twitter_query import compile_twitter_queries, compile_twitter_reply_queries
@@ -44,16 +47,19 @@ config_option = click.option(
 brand_option = click.option(
     "--brand", "brand", default=None, help="Brand name (optional when there is only one)."
 )
+# "X" is what the platform is called now.
+_SOURCE_ALIASES = {"x": "twitter"}
+_PREFIX_KINDS = {"#": "hashtags", "@": "handles"}
+
 kind_option = click.option(
     "--kind",
     type=click.Choice([*LIST_KINDS, *_KIND_ALIASES], case_sensitive=False),
-    default="terms",
-    show_default=True,
-    help="Which keyword list.",
+    default=None,
+    help="Which keyword list (default: hashtags for '#tag', handles for '@name', else terms).",
 )
 source_option = click.option(
     "--source",
-    type=click.Choice(KNOWN_SOURCES),
+    type=click.Choice([*KNOWN_SOURCES, *_SOURCE_ALIASES], case_sensitive=False),
     default=None,
     help="Edit the per-source override instead of the brand's lists.",
 )
@@ -71,6 +77,23 @@ def friendly(func: Callable[P, R]) -> Callable[P, R]:
             raise SystemExit(2) from None
 
     return wrapper
+
+
+def _source(value: str | None) -> str | None:
+    return None if value is None else _SOURCE_ALIASES.get(value.lower(), value.lower())
+
+
+def _kind(kind: str | None, values: tuple[str, ...]) -> str:
+    """The list to edit: the one named, else the one the values' '#'/'@' prefix says."""
+    if kind is not None:
+        return _KIND_ALIASES.get(kind.lower(), kind.lower())
+    kinds = {_PREFIX_KINDS.get(v.strip()[:1], "terms") for v in values}
+    if len(kinds) > 1:
+        raise ConfigError(
+            f"these values belong to different lists ({', '.join(sorted(kinds))}); "
+            "edit one list at a time, or name it with --kind"
+        )
+    return kinds.pop() if kinds else "terms"
 
 
 def _brand_name(config: Config, brand: str | None) -> str:
@@ -95,7 +118,7 @@ def list_keywords(config_path: Path, brand: str | None) -> None:
     """Show each brand's keywords, languages and per-source overrides."""
     config = load_config(config_path)
     if brand is not None:
-        _known(config, brand)
+        brand = _known(config, brand)
     for settings in config.brands:
         if brand is not None and settings.name != brand:
             continue
@@ -113,10 +136,12 @@ def list_keywords(config_path: Path, brand: str | None) -> None:
 
 
 def _known(config: Config, brand: str) -> str:
-    if brand not in {b.name for b in config.brands}:
-        names = ", ".join(repr(b.name) for b in config.brands)
-        raise ConfigError(f"{config.path}: brands: no brand named {brand!r} (brands: {names})")
-    return brand
+    """The configured name of `brand`, written in any case or accents."""
+    for settings in config.brands:
+        if fold(settings.name.strip()) == fold(brand.strip()):
+            return settings.name
+    names = ", ".join(repr(b.name) for b in config.brands)
+    raise ConfigError(f"{config.path}: brands: no brand named {brand!r} (brands: {names})")
 
 
 def _join(values: list[str]) -> str:
@@ -131,12 +156,17 @@ def _echo_lists(lists: Any, indent: str) -> None:
 
 
 def _edit(
-    edit: Any, config_path: Path, brand: str | None, kind: str, source: str | None,
+    edit: Any, config_path: Path, brand: str | None, kind: str | None, source: str | None,
     values: tuple[str, ...],
 ) -> tuple[str, str]:
     """Apply an add/remove edit; returns the brand name and the key path that changed."""
-    kind = _KIND_ALIASES.get(kind.lower(), kind.lower())
-    name = _brand_name(load_config(config_path), brand)
+    config = load_config(config_path)
+    try:
+        kind = _kind(kind, values)
+    except ConfigError as exc:
+        raise ConfigError(f"{config_path}: {exc}") from None
+    source = _source(source)
+    name = _brand_name(config, brand)
     edit(config_path, name, kind, list(values), source=source)
     return name, f"overrides.{source}.{kind}" if source else kind
 
@@ -149,7 +179,11 @@ def _edit(
 @click.argument("values", nargs=-1, required=True)
 @friendly
 def add(
-    config_path: Path, brand: str | None, kind: str, source: str | None, values: tuple[str, ...]
+    config_path: Path,
+    brand: str | None,
+    kind: str | None,
+    source: str | None,
+    values: tuple[str, ...],
 ) -> None:
     """Add VALUES to a brand's keyword list (all or nothing; the file keeps its comments)."""
     name, target = _edit(add_keywords, config_path, brand, kind, source, values)
@@ -164,7 +198,11 @@ def add(
 @click.argument("values", nargs=-1, required=True)
 @friendly
 def remove(
-    config_path: Path, brand: str | None, kind: str, source: str | None, values: tuple[str, ...]
+    config_path: Path,
+    brand: str | None,
+    kind: str | None,
+    source: str | None,
+    values: tuple[str, ...],
 ) -> None:
     """Remove VALUES from a brand's keyword list (matched ignoring case and accents)."""
     name, target = _edit(remove_keywords, config_path, brand, kind, source, values)
@@ -174,7 +212,12 @@ def remove(
 @keywords.command("test")
 @config_option
 @brand_option
-@click.option("--source", type=click.Choice(KNOWN_SOURCES), default="twitter", show_default=True)
+@click.option(
+    "--source",
+    type=click.Choice([*KNOWN_SOURCES, *_SOURCE_ALIASES], case_sensitive=False),
+    default="twitter",
+    show_default=True,
+)
 @click.option("--author", default=None, help="Author handle, to test author exclusions.")
 @click.option("--lang", default=None, help="Language the platform gave the post (e.g. es).")
 @click.argument("text")
@@ -187,10 +230,14 @@ def try_text(
     lang: str | None,
     text: str,
 ) -> None:
-    """Show which brand and keyword TEXT matches and why, and each platform's compiled query."""
+    """Show which brand and keyword TEXT matches and why, and each platform's compiled query.
+
+    Exit code 0 when TEXT would be stored as a mention (of --brand, when given), else 1.
+    """
     config = load_config(config_path)
+    source = _source(source) or "twitter"
     if brand is not None:
-        _known(config, brand)
+        brand = _known(config, brand)
     matcher = BrandMatcher.from_config(config)
     verdicts = matcher.explain(text, source=source, author_handle=author, lang=lang)
     for verdict in verdicts:
@@ -202,7 +249,13 @@ def try_text(
                 found = ", ".join(f"{h.kind} {h.keyword!r}" for h in verdict.hits)
                 click.echo(f"  keywords found: {found}")
     first = matcher.match(text, source=source, author_handle=author, lang=lang)
-    click.echo(f"=> stored as a mention of {first.brand!r}" if first else "=> not a mention")
+    mention = first is not None and brand in (None, first.brand)
+    if first is None:
+        click.echo("=> not a mention")
+    elif mention:
+        click.echo(f"=> stored as a mention of {first.brand!r}")
+    else:
+        click.echo(f"=> not a mention of {brand!r} (stored as a mention of {first.brand!r})")
     for settings in config.brands:
         if brand is not None and settings.name != brand:
             continue
@@ -215,6 +268,8 @@ def try_text(
                 click.echo(f"  {platform}: (nothing to search)")
             for number, query in enumerate(texts, 1):
                 click.echo(f"  {platform} [{number}/{len(texts)}, {len(query)} chars]: {query}")
+    if not mention:
+        raise SystemExit(1)
 
 
 def compiled_queries(brand: BrandSettings, config: Config) -> dict[str, list[str]]:

@@ -11,6 +11,7 @@ change descriptions need from a brand is the `BrandLike` protocol below.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -142,7 +143,13 @@ def normalize_value(kind: str, value: str) -> str:
 
 
 def identity(kind: str, value: str) -> str:
-    """What makes two values the same keyword (used for de-duplication and removal)."""
+    """What makes two values the same keyword (used for de-duplication and removal).
+
+    Any form a person may write or find in the file compares equal: "#TiendaSol", "tiendasol"
+    and "#TIENDASOL" are one hashtag; "@tiendasol" and "u/TiendaSol" one handle.
+    """
+    with contextlib.suppress(ValueError):
+        value = normalize_value(kind, value)
     if kind in ("hashtags", "handles", "exclude_authors"):
         return fold(value)
     if kind == "exclude" and value[:1] in "#@":

@@ -124,7 +124,10 @@ def _edit(
         else:
             if key not in existing:
                 listed = ", ".join(repr(v) for v in existing.values()) or "nothing"
-                raise KeywordEditError(f"{where}: {value!r} is not there (it has {listed})")
+                raise KeywordEditError(
+                    f"{where}: {value!r} is not there (it has {listed})"
+                    + _found_elsewhere(keywords, kind, value)
+                )
             position = [identity(kind, str(v)) for v in array].index(key)
             del array[position]
     if new_table is not None:
@@ -140,6 +143,18 @@ def _edit(
         )
     _replace(path, original, text.encode("utf-8"))
     return new_config
+
+
+def _found_elsewhere(table: Any, kind: str, value: str) -> str:
+    """A hint naming the other lists of the same table that hold `value`, if any."""
+    others = []
+    for other in LIST_KINDS:
+        if other != kind and isinstance(table.get(other), Array):
+            with contextlib.suppress(ValueError):
+                key = identity(other, normalize_value(other, value))
+                if key in {identity(other, str(v)) for v in table[other]}:
+                    others.append(other)
+    return f"; it is in {', '.join(others)}" if others else ""
 
 
 def _brand_table(doc: Any, brand: str, path: Path) -> tuple[int, Table | InlineTable]:

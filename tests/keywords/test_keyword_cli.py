@@ -105,3 +105,18 @@ def test_the_group_is_registered_on_the_main_cli() -> None:
     assert result.exit_code == 0
     for command in ("list", "add", "remove", "test"):
         assert command in result.stdout
+
+
+def test_test_exit_code_says_whether_the_text_is_a_mention(config_file: Path) -> None:
+    cfg = str(config_file)
+    code, out, _ = _run("test", "--config", cfg, "me encanta tienda sol")
+    assert (code, "=> stored as a mention of 'Sol'" in out) == (0, True)
+    code, out, _ = _run("test", "--config", cfg, "hoy hace sol")
+    assert (code, "=> not a mention" in out) == (1, True)
+    code, out, _ = _run("test", "--config", cfg, "crema solar de tienda sol")
+    assert code == 1
+    code, out, _ = _run("test", "--config", cfg, "--brand", "Lua", "me encanta tienda sol")
+    assert code == 1
+    assert "=> not a mention of 'Lua' (stored as a mention of 'Sol')" in out
+    code, _, err = _run("test", "--config", cfg, "--brand", "Nadie", "tienda sol")
+    assert code == 2 and "no brand named 'Nadie'" in err
