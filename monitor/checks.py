@@ -64,6 +64,15 @@ def run_checks(config: Config, *, echo: Echo) -> int:
     if config.slack.socket_mode and not os.environ.get(config.slack.app_token_env):
         warn(f"slack.app_token_env: {config.slack.app_token_env} not set: buttons in Slack "
              "messages will not work (Socket Mode needs an xapp- token)")
+    from sources.replies import check_repliers, wanted
+
+    if wanted(config):
+        echo("replies from Slack")
+        fine, issues = check_repliers(config)
+        for line in fine:
+            ok(line)
+        for line in issues:
+            bad(line)
     return problems
 
 

@@ -6,6 +6,11 @@ client that forgets `from`/`parent` cannot tell the Page's replies apart), comme
 while `/tagged` and `/comments` page by `cursors.after`, `next` URLs embed the access token,
 errors are `{"error": {"message", "type", "code", "fbtrace_id"}}`, and every answer carries
 `X-App-Usage` / `X-Business-Use-Case-Usage` headers.
+
+Writes (replies from Slack): `POST /{id}/comments` (token in the form body, as Graph accepts)
+adds a comment from the Page and returns `{"id"}`; `missing_permission` answers Graph's
+(#200) error, an unknown object error 100. `GET /me` and `GET /{comment id}` serve the Page
+and a comment's permalink. Comments posted land in the world and in `posted`.
 """
 
 from __future__ import annotations
@@ -14,8 +19,9 @@ import base64
 import itertools
 import json
 import re
+from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -73,6 +79,12 @@ class FacebookEmulator(Emulator):
         self._trace = itertools.count(1)
         self.route("GET", _V + r"/(?P<node>\d+)/(?P<edge>posts|feed|tagged)", self._edge)
         self.route("GET", _V + r"/(?P<node>[\d_]+)/comments", self._comments)
+        self.route("POST", _V + r"/(?P<node>[\d_]+)/comments", self._create_comment)
+        self.route("GET", _V + r"/me", self._me)
+        self.route("GET", _V + r"/(?P<node>\d+_\d+)", self._object)
+        self.posted: list[dict[str, Any]] = []
+        self.missing_permission = False
+        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
     def replay(self, pattern: str, body: Any, *, status: int = 200,
                headers: dict[str, str] | None = None) -> None:
@@ -94,7 +106,10 @@ class FacebookEmulator(Emulator):
         return usage_header(self.usage_percent, page_id=self.page_id)
 
     def _denied(self, request: Request) -> Response | None:
-        if request.arg("access_token") == self.token:
+        token = request.arg("access_token")
+        if token is None and request.method == "POST":
+            token = request.form().get("access_token")
+        if token == self.token:
             return None
         return Response(400, graph_error(190, "Invalid OAuth access token - Cannot parse "
                                               "access token"), self._headers())
@@ -195,6 +210,49 @@ class FacebookEmulator(Emulator):
                 items = [p for p in items if self._author(p)["id"] == self.page_id]
         items.sort(key=lambda p: (p.created_at, p.id), reverse=True)
         return self._page(request, items, time_paging=edge != "tagged")
+
+    def _me(self, request: Request, _m: re.Match[str]) -> Response:
+        denied = self._denied(request)
+        if denied is not None:
+            return denied
+        return Response(200, {"id": self.page_id, "name": self.page_name}, self._headers())
+
+    def _object(self, request: Request, m: re.Match[str]) -> Response:
+        denied = self._denied(request)
+        if denied is not None:
+            return denied
+        post = next((p for p in self.posts() if p.id == m["node"]), None)
+        if post is None:
+            return Response(400, graph_error(100, f"Unsupported get request. Object with ID "
+                                                  f"'{m['node']}' does not exist", subcode=33))
+        fields = set(filter(None, (request.arg("fields") or "").split(",")))
+        return Response(200, self.render(post, fields), self._headers())
+
+    def _create_comment(self, request: Request, m: re.Match[str]) -> Response:
+        denied = self._denied(request)
+        if denied is not None:
+            return denied
+        if self.missing_permission:
+            return Response(403, graph_error(200, "(#200) Permissions error"), self._headers())
+        node = m["node"]
+        parent = next((p for p in self.posts() if p.id == node), None)
+        if parent is None:
+            return Response(400, graph_error(100, f"Unsupported post request. Object with ID "
+                                                  f"'{node}' does not exist, cannot be loaded "
+                                                  "due to missing permissions, or does not "
+                                                  "support this operation", subcode=33),
+                            self._headers())
+        message = request.form().get("message", "")
+        thread = parent.thread_id if parent.kind == "comment" else parent.id
+        with self._lock:
+            comment_id = f"{(thread or node).split('_')[-1]}_{9500 + len(self.posted) + 1}"
+            self.world.add(WorldPost(
+                "facebook", comment_id, self.page_id, "", self.page_name, message,
+                self.clock().replace(microsecond=0), thread_id=thread,
+                parent_id=node if parent.kind == "comment" else None, kind="comment",
+                by_brand=True))
+            self.posted.append({"id": comment_id, "parent": node, "message": message})
+        return Response(200, {"id": comment_id}, self._headers())
 
     def _comments(self, request: Request, m: re.Match[str]) -> Response:
         denied = self._denied(request)

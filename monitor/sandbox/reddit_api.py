@@ -4,6 +4,11 @@ Listings follow the recorded payloads: `{"kind": "Listing", "data": {"after", "d
 "children": [{"kind": "t3"|"t1", "data": {...}}]}}`, fullnames everywhere, `created_utc`
 floats, `replies: ""` in flat listings, tiny error bodies (`{"message", "error"}`), and
 `x-ratelimit-*` headers with a float `remaining` and `reset` in seconds.
+
+Writes (replies from Slack): `POST /api/comment` needs a user token (password grant) and
+answers like Reddit, `{"json": {"errors": [[TYPE, message, field]], "data": {"things": [...]}}}`:
+`locked`/`archived`/deleted parents and `ratelimit_minutes` give THREAD_LOCKED, TOO_OLD,
+DELETED_COMMENT/DELETED_LINK and RATELIMIT. Comments land in the world and in `posted`.
 """
 
 from __future__ import annotations
@@ -13,6 +18,8 @@ import html
 import itertools
 import re
 import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from monitor.sandbox.http import Emulator, Request, Response
@@ -40,6 +47,7 @@ class RedditEmulator(Emulator):
         ratelimit_budget: float = 996.0,
         ratelimit_reset: int = 300,
         escape_html: bool = False,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         super().__init__()
         self.world = world
@@ -49,6 +57,12 @@ class RedditEmulator(Emulator):
         self.ratelimit_reset = ratelimit_reset
         self.escape_html = escape_html  # what Reddit does to text without raw_json=1
         self.tokens: set[str] = set()
+        self.clock = clock  # when posted comments are created
+        self.user_tokens: dict[str, str] = {}  # token -> username (password grant)
+        self.posted: list[dict[str, Any]] = []
+        self.locked: set[str] = set()  # fullnames whose thread is locked
+        self.archived: set[str] = set()
+        self.ratelimit_minutes: int | None = None  # RATELIMIT on the next comment
         self._used = 0
         self._counter = itertools.count(1)
         self._state_lock = threading.Lock()
@@ -60,6 +74,8 @@ class RedditEmulator(Emulator):
         self.route("GET", p + r"/comments/(?P<id>\w+)(?:/[^/]*)?/?", self._thread)
         self.route("GET", p + r"/api/info/?", self._info)
         self.route("GET", p + r"/user/(?P<name>[\w-]+)/comments/?", self._user_comments)
+        self.route("POST", p + r"/api/comment/?", self._comment)
+        self.route("GET", p + r"/api/v1/me/?", self._me)
 
     def replay(self, method: str, pattern: str, body: Any, *, status: int = 200,
                headers: dict[str, str] | None = None) -> None:
@@ -86,6 +102,8 @@ class RedditEmulator(Emulator):
         token = f"sbx-token-{next(self._counter)}"
         with self._state_lock:
             self.tokens.add(token)
+            if grant == "password":
+                self.user_tokens[token] = form.get("username", "")
         # prawcore asks "Connection: close" here; say so, or the client may reuse the socket
         return Response(200, {"access_token": token, "token_type": "bearer",
                               "expires_in": 86400, "scope": "*"}, {"connection": "close"})
@@ -180,6 +198,57 @@ class RedditEmulator(Emulator):
             {"kind": "Listing", "data": {"after": None, "children": tree(self.fullname(root))}},
         ]
         return Response(200, body, self._rate_headers())
+
+    # writes ------------------------------------------------------------------------------------
+    def _user(self, request: Request) -> str | None:
+        auth = request.headers.get("authorization", "")
+        return self.user_tokens.get(auth[7:]) if auth.lower().startswith("bearer ") else None
+
+    def _me(self, request: Request, _m: re.Match[str]) -> Response:
+        user = self._user(request)
+        if user is None:
+            return Response(403, {"message": "Forbidden", "error": 403})
+        return Response(200, {"name": user, "id": f"sbx{user}", "is_suspended": False},
+                        self._rate_headers())
+
+    def _comment(self, request: Request, _m: re.Match[str]) -> Response:
+        user = self._user(request)
+        if user is None:
+            return Response(403, {"message": "Forbidden", "error": 403})
+        form = request.form()
+        parent_name, text = form.get("thing_id", ""), form.get("text", "")
+        parent = self.world.get("reddit", parent_name[3:]) or self.world.get("reddit",
+                                                                             parent_name)
+        error: list[str] | None = None
+        if self.ratelimit_minutes is not None:
+            minutes, self.ratelimit_minutes = self.ratelimit_minutes, None
+            error = ["RATELIMIT", "Looks like you've been doing that a lot. Take a break for "
+                     f"{minutes} minutes before trying again.", "ratelimit"]
+        elif parent is None:
+            kind = "DELETED_LINK" if parent_name.startswith("t3_") else "DELETED_COMMENT"
+            error = [kind, "that comment has been deleted" if kind == "DELETED_COMMENT"
+                     else "the link you are commenting on has been deleted", "parent"]
+        elif parent_name in self.locked:
+            error = ["THREAD_LOCKED", "Comments are locked.", "parent"]
+        elif parent_name in self.archived:
+            error = ["TOO_OLD", "that's a piece of history now; it's too late to reply to it",
+                     "parent"]
+        if error is not None:
+            return Response(200, {"json": {"errors": [error]}}, self._rate_headers())
+        assert parent is not None
+        with self._state_lock:
+            short = f"sbxr{len(self.posted) + 1:03d}"
+            thread = self.link_id(parent) or self.fullname(parent)
+            post = WorldPost("reddit", short, f"t2_sbx{user}", user, user, text,
+                             self.clock(), parent_id=self.fullname(parent),
+                             thread_id=thread, kind="comment", subreddit=parent.subreddit,
+                             by_brand=True)
+            self.world.add(post)
+            self.posted.append({"id": short, "parent": self.fullname(parent), "text": text,
+                                "user": user})
+        thing = self.thing(post)
+        return Response(200, {"json": {"errors": [], "data": {"things": [thing]}}},
+                        self._rate_headers())
 
     # rendering ---------------------------------------------------------------------------------
     @staticmethod
