@@ -256,10 +256,30 @@ class Daemon:
         try:
             from alerts.interactive import build_app, start_socket_mode
 
-            app = build_app(self.rt.db, self.rt.config, self.rt.slack)
+            app = build_app(self.rt.db, self.rt.config, self.rt.slack,
+                            repliers=self._repliers())
             self.socket_handler = start_socket_mode(app, token)
         except Exception as exc:  # buttons are a convenience; alerts still flow
             log.error("Slack Socket Mode not started: %s", exc)
+
+    def _repliers(self) -> dict[str, Any]:
+        """Platform reply modules for Reply in Slack, plus a job that finishes sends a crash
+        or timeout left unresolved (looked for on the platform first, never posted twice)."""
+        from sources.replies import build_repliers, wanted
+
+        if not wanted(self.rt.config):
+            return {}
+        repliers, problems = build_repliers(self.rt.config, self.rt.env)
+        for problem in problems:
+            log.warning("reply from Slack: %s", problem)
+        if repliers:
+            from alerts.reply_send import resume
+
+            def finish() -> None:
+                resume(self.rt.db, repliers, self.rt.now(), config=self.rt.config)
+
+            self.scheduler.add_job(finish, "interval", seconds=60, id="reply-resume")
+        return dict(repliers)
 
     def stop(self) -> None:
         self.stopping.set()

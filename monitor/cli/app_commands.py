@@ -5,11 +5,15 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from monitor.cli.common import clear_errors, config_option, load
 from monitor.config import require_credentials
+
+if TYPE_CHECKING:
+    from monitor.runtime import Runtime
 
 
 @click.command()
@@ -59,6 +63,7 @@ def run(config_path: Path, once: bool, sandbox: bool, role: str, database_url: s
             report = run_cycle(rt)
             click.echo(format_cycle(report))
             if box is not None:
+                _sandbox_reply(box, rt)
                 _print_sandbox_slack(box)
         else:
             try:
@@ -69,6 +74,22 @@ def run(config_path: Path, once: bool, sandbox: bool, role: str, database_url: s
         rt.close()
         if box is not None:
             box.stop()
+
+
+def _sandbox_reply(box: object, rt: Runtime) -> None:
+    """Answer one X complaint from its Slack card through a simulated modal submission."""
+    from datetime import UTC, datetime
+
+    from monitor.sandbox.reply_demo import simulate_reply
+    from monitor.sandbox.runner import Sandbox
+    from monitor.sandbox.twitter_api import TwitterEmulator
+
+    assert isinstance(box, Sandbox)
+    x_api = box.emulators["twitter"]
+    assert isinstance(x_api, TwitterEmulator)
+    for line in simulate_reply(rt.db, rt.config, box.slack, x_api, rt.slack,
+                               datetime.now(UTC)):
+        click.echo(line)
 
 
 def _print_sandbox_slack(box: object) -> None:

@@ -20,6 +20,7 @@ from monitor.sandbox.world import World, sample_world
 
 SANDBOX_PAGE_ID = "104000000000001"
 SANDBOX_DB = "vigia-sandbox.db"
+SANDBOX_USER = "U0SANDBOX1"  # the Slack user the sandbox answers a complaint as
 SANDBOX_SECRETS = {
     "twitter": {"bearer_token_env": twitter_api.VALID_TOKEN},
     "reddit": {"client_id_env": reddit_api.CLIENT_ID,
@@ -96,7 +97,10 @@ class Sandbox:
             b.model_copy(update={"accounts": b.accounts.model_copy(
                 update={"facebook": b.accounts.facebook or [self.facebook_page_id],
                         "instagram": b.accounts.instagram or [self.instagram_account],
-                        "bluesky": b.accounts.bluesky or [self.bluesky_handle]})})
+                        "bluesky": b.accounts.bluesky or [self.bluesky_handle]}),
+                "reply_from_slack": b.reply_from_slack.model_copy(update={
+                    "enabled": True,
+                    "allowed_users": [*b.reply_from_slack.allowed_users, SANDBOX_USER]})})
             for b in config.brands
         ]
         for channel in {config.slack.ops_channel, *(b.slack_channel for b in config.brands),

@@ -225,3 +225,24 @@ def sent_stats(session: Session, brand: str, since: datetime, until: datetime
 def count_sent(session: Session) -> int:
     return int(session.execute(select(func.count()).where(PlatformReplyRow.state == "sent")
                                ).scalar_one())
+
+
+@dataclass(frozen=True)
+class OpenCase:
+    alert_key: str
+    brand: str
+    channel_id: str
+    ts: str
+
+
+def open_case(session: Session, source: str) -> OpenCase | None:
+    """The oldest open mention case of `source` already in Slack (for the sandbox demo)."""
+    row = session.execute(
+        select(AlertRow.key, AlertRow.brand, AlertRow.slack_channel_id, AlertRow.slack_ts)
+        .join(MentionRow, MentionRow.id == AlertRow.mention_id)
+        .where(AlertRow.kind == "mention", AlertRow.state == "open",
+               MentionRow.source == source, AlertRow.slack_ts.is_not(None))
+        .order_by(AlertRow.id).limit(1)).first()
+    if row is None or row[2] is None or row[3] is None:
+        return None
+    return OpenCase(row[0], row[1], row[2], row[3])
