@@ -27,7 +27,7 @@ from pydantic import (
     model_validator,
 )
 
-from monitor.keywords import KeywordSet
+from monitor.keywords import BrandLanguage, KeywordSet
 
 log = logging.getLogger(__name__)
 
@@ -315,7 +315,7 @@ class ReplyFromSlackSettings(Strict):
 class BrandSettings(Strict):
     name: str = Field(min_length=1)
     timezone: TimeZone = "UTC"
-    languages: list[str] = Field(default_factory=lambda: ["es", "en", "pt"], min_length=1)
+    languages: list[BrandLanguage] = Field(default_factory=lambda: ["es", "en", "pt"], min_length=1)
     slack_channel: str = "#vigia-alerts"
     marketing_channel: str | None = None
     # The private channel every script offers for order details: one text, or one per language.

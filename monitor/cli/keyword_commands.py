@@ -20,7 +20,11 @@ from monitor.config import DEFAULT_CONFIG, BrandSettings, Config, ConfigError, l
 from monitor.keywords import KNOWN_SOURCES, LIST_KINDS, BrandMatcher, fold
 from monitor.keywords.editing import add_keywords, remove_keywords
 from sources.reddit_query import compile_reddit_queries
-from sources.twitter_query import compile_twitter_queries, compile_twitter_reply_queries
+from sources.twitter_query import (
+    compile_twitter_queries,
+    compile_twitter_reply_queries,
+    cost_warnings,
+)
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -133,6 +137,7 @@ def list_keywords(config_path: Path, brand: str | None) -> None:
                 click.echo(f"    drop: {_join(override.drop)}")
             if override.languages:
                 click.echo(f"    languages: {', '.join(override.languages)}")
+    _warn(config, brand)
 
 
 def _known(config: Config, brand: str) -> str:
@@ -155,11 +160,19 @@ def _echo_lists(lists: Any, indent: str) -> None:
             click.echo(f"{indent}{kind}: {_join(values)}")
 
 
+def _warn(config: Config, brand: str | None, only: tuple[str, ...] | None = None) -> None:
+    """Print, on stderr, the cost warnings of a brand's keywords (or of `only` these terms)."""
+    for settings in config.brands:
+        if brand is None or settings.name == brand:
+            for line in cost_warnings(settings, config.sources.twitter, only):
+                click.echo(f"warning: {line}", err=True)
+
+
 def _edit(
     edit: Any, config_path: Path, brand: str | None, kind: str | None, source: str | None,
     values: tuple[str, ...],
-) -> tuple[str, str]:
-    """Apply an add/remove edit; returns the brand name and the key path that changed."""
+) -> tuple[str, str, Config]:
+    """Apply an add/remove edit; returns the brand name, the key path and the new config."""
     config = load_config(config_path)
     try:
         kind = _kind(kind, values)
@@ -167,8 +180,8 @@ def _edit(
         raise ConfigError(f"{config_path}: {exc}") from None
     source = _source(source)
     name = _brand_name(config, brand)
-    edit(config_path, name, kind, list(values), source=source)
-    return name, f"overrides.{source}.{kind}" if source else kind
+    new = edit(config_path, name, kind, list(values), source=source)
+    return name, f"overrides.{source}.{kind}" if source else kind, new
 
 
 @keywords.command("add")
@@ -186,8 +199,10 @@ def add(
     values: tuple[str, ...],
 ) -> None:
     """Add VALUES to a brand's keyword list (all or nothing; the file keeps its comments)."""
-    name, target = _edit(add_keywords, config_path, brand, kind, source, values)
+    name, target, config = _edit(add_keywords, config_path, brand, kind, source, values)
     click.echo(f"{name}: added {_join(list(values))} to keywords.{target}")
+    if target.endswith("terms"):
+        _warn(config, name, values)
 
 
 @keywords.command("remove")
@@ -205,7 +220,7 @@ def remove(
     values: tuple[str, ...],
 ) -> None:
     """Remove VALUES from a brand's keyword list (matched ignoring case and accents)."""
-    name, target = _edit(remove_keywords, config_path, brand, kind, source, values)
+    name, target, _ = _edit(remove_keywords, config_path, brand, kind, source, values)
     click.echo(f"{name}: removed {_join(list(values))} from keywords.{target}")
 
 
@@ -268,6 +283,7 @@ def try_text(
                 click.echo(f"  {platform}: (nothing to search)")
             for number, query in enumerate(texts, 1):
                 click.echo(f"  {platform} [{number}/{len(texts)}, {len(query)} chars]: {query}")
+    _warn(config, brand)
     if not mention:
         raise SystemExit(1)
 

@@ -7,6 +7,7 @@ so only `editing`, the top floor, may import `monitor.config`):
 - `languages`: ISO 639-1 codes, refused with a suggestion otherwise;
 - `patterns`: the regex of each kind of keyword;
 - `definitions`: the `[brands.keywords]` model (`KeywordSet`), validation, per-source view;
+- `advice`: warnings about valid keywords that cost (an everyday word on a pay-per-read API);
 - `matcher`: `BrandMatcher`, the local definition of "a mention";
 - `changes`: keyword differences between two configurations, for the reload log;
 - `editing`: add/remove in config.toml keeping comments (import it from
@@ -22,6 +23,7 @@ from monitor.keywords.definitions import (
     LIST_KINDS,
     NEGATIVE_KINDS,
     POSITIVE_KINDS,
+    BrandLanguage,
     EffectiveKeywords,
     KeywordOverride,
     KeywordSet,
@@ -34,6 +36,7 @@ __all__ = [
     "LIST_KINDS",
     "NEGATIVE_KINDS",
     "POSITIVE_KINDS",
+    "BrandLanguage",
     "BrandMatcher",
     "BrandVerdict",
     "EffectiveKeywords",

@@ -20,6 +20,8 @@ from typing import Annotated, Protocol
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from monitor.keywords.languages import language_code
+from monitor.keywords.patterns import exclusion_pattern, written_form
 from monitor.keywords.text import STOPWORDS, fold, words
 
 # Sources a per-source override may name (monitor.config imports this module, not the other way
@@ -33,7 +35,6 @@ LIST_KINDS: tuple[str, ...] = POSITIVE_KINDS + NEGATIVE_KINDS
 
 _HANDLE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 _HASHTAG = re.compile(r"^\w+$")
-_LANG = re.compile(r"^(?:[a-z]{2,3}(?:-[a-z0-9]{2,8})?|\*)$")
 
 
 def _clean(value: str) -> str:
@@ -114,17 +115,20 @@ def _handle(value: str) -> str:
 
 
 def _language(value: str) -> str:
-    value = value.strip().lower()
-    if not _LANG.match(value):
-        raise ValueError(f"an ISO 639-1 language code such as 'es', or '*' for any, got {value!r}")
-    return value
+    return language_code(value, any_allowed=True)
+
+
+def _brand_language(value: str) -> str:
+    return language_code(value, any_allowed=False)
 
 
 Term = Annotated[str, AfterValidator(_term)]
 Exclusion = Annotated[str, AfterValidator(_exclusion)]
 Hashtag = Annotated[str, AfterValidator(_hashtag)]
 Handle = Annotated[str, AfterValidator(_handle)]
-Language = Annotated[str, AfterValidator(_language)]
+Language = Annotated[str, AfterValidator(_language)]  # a code, or "*" for any
+# The languages of a brand's customers (`brands.languages`): codes only.
+BrandLanguage = Annotated[str, AfterValidator(_brand_language)]
 
 
 def normalize_value(kind: str, value: str) -> str:
@@ -242,7 +246,32 @@ class KeywordSet(_Lists):
                 "at least one of terms, phrases, hashtags or handles "
                 "(exclusions alone watch nothing)"
             )
+        self._no_self_exclusion()
         return self
+
+    def _no_self_exclusion(self) -> None:
+        """Refuse an exclusion that drops every post naming one of the brand's own keywords.
+
+        With `terms = ["tienda sol"]` and `exclude = ["sol"]`, a post saying "tienda sol" is
+        excluded: the brand's own name would never be a mention.
+        """
+        scopes: list[tuple[str, EffectiveKeywords]] = [("", self.for_source("", []))]
+        scopes += [(s, self.for_source(s, [])) for s in self.overrides]
+        for source, kw in scopes:
+            exclusions = [(v, re.compile(exclusion_pattern(v))) for v in kw.exclude]
+            for kind in POSITIVE_KINDS:
+                for value in getattr(kw, kind):
+                    written = written_form(kind, value)
+                    for excluded, pattern in exclusions:
+                        if pattern.search(fold(written)):
+                            where = f" (on {source})" if source else ""
+                            raise ValueError(
+                                f"exclusions that leave the brand's own keywords matchable, "
+                                f"got exclude {excluded!r}{where}, which drops every post "
+                                f"that says {written!r} ({kind}): such a post would never be "
+                                "a mention. Remove the exclusion, or make it a longer phrase "
+                                "that is about something else"
+                            )
 
     def for_source(self, source: str, default_languages: list[str]) -> EffectiveKeywords:
         """The keywords that apply on `source`: brand lists + override additions - drops."""

@@ -47,7 +47,7 @@ def test_twitter_retweets_and_languages_are_optional() -> None:
 
 
 def test_single_keyword_needs_no_group() -> None:
-    brand = make_brand(terms=["solmarket"], brand_languages=["*"])
+    brand = make_brand(terms=["solmarket"], languages=["*"])
     assert compile_twitter_queries(brand) == ["solmarket -is:retweet"]
 
 
