@@ -295,6 +295,8 @@ class _Brand:
         for sm in load_mentions(self.session, ids=list(tracks)):
             if sm.answered_at is not None or sm.score is None:
                 continue
+            if sm.mention.extra.get("author_unknown"):
+                continue  # may be the brand's own post or reply (Facebook without `from`)
             track = tracks[sm.id]
             created = sm.mention.created_at
             decision = self._decide(sm, track)

@@ -8,6 +8,7 @@ import click
 
 from monitor.cli import (
     app_commands,
+    config_commands,
     db_commands,
     digest_commands,
     keyword_commands,
@@ -23,7 +24,7 @@ def cli(verbose: int) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
-for module in (app_commands, db_commands, keyword_commands, sentiment_commands, digest_commands):
+for module in (app_commands, config_commands, db_commands, keyword_commands, sentiment_commands, digest_commands):
     for command in module.COMMANDS:
         cli.add_command(command)
 

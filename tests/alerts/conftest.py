@@ -33,6 +33,7 @@ def make_config(*, escalation: dict[str, Any] | None = None, brand: dict[str, An
                 slack: dict[str, Any] | None = None) -> Config:
     esc: dict[str, Any] = {"oncall_group": ONCALL, **(escalation or {})}
     data = {
+        "config_version": 2,
         "slack": {"ops_channel": OPS, **(slack or {})},
         "brands": [{
             "name": BRAND, "timezone": "Europe/Madrid", "slack_channel": CHANNEL,

@@ -187,3 +187,52 @@ def test_unscored_and_other_brands_are_ignored(db: Database, config: Config,
     world.mention(at=T0, scored=False)
     world.mention(at=T0, brand="Otra")
     assert engine.run(db, config, T0 + minutes(30)).new_alerts == 0
+
+
+def test_content_that_may_be_the_brands_own_is_never_alerted(
+        db: Database, config: Config, world: World) -> None:
+    """A Facebook item without `from` may be the Page's own reply (sources/facebook.py)."""
+    mid = world.mention("No nos llegó el pedido, escríbenos por privado", at=T0)
+    with db.transaction() as s:
+        row = s.get(MentionRow, mid)
+        assert row is not None
+        row.extra = {"author_unknown": True}
+    assert engine.run(db, config, T0 + minutes(30)).new_alerts == 0
+    assert world.alerts() == []
+
+
+def test_escalation_rule_reads_p_complaint_at_the_configured_threshold(
+        db: Database, world: World) -> None:
+    config = make_config(escalation={"threshold": 0.7, "questions": "off"})
+    below = world.mention("a", at=T0, category="complaint", probability=0.69)
+    at = world.mention("b", at=T0, category="complaint", probability=0.70)
+    # a negative sentiment alone is not a complaint: the reply head decides
+    praise = world.mention("c", at=T0, label="negative", category="praise", probability=0.9)
+    other = world.mention("d", at=T0, category="other", probability=0.95)
+    engine.run(db, config, T0 + minutes(30))
+    alerted = {a.mention_id for a in world.alerts()}
+    assert alerted == {at}
+    assert not alerted & {below, praise, other}
+
+
+def test_unanswered_questions_get_their_own_track_at_normal_priority(
+        db: Database, world: World) -> None:
+    config = make_config()  # questions = "alert" by default
+    mid = world.mention("¿Hacen envíos a Canarias?", at=T0, category="question",
+                        probability=0.8, reach=50_000)
+    report = engine.run(db, config, T0 + minutes(9))
+    assert report.new_alerts == 0  # the grace period: a question is never "high priority"
+    report = engine.run(db, config, T0 + minutes(10))
+    assert report.new_alerts == 1
+    [alert] = world.alerts()
+    assert (alert.mention_id, alert.track, alert.priority) == (mid, "question", "normal")
+    assert alert.payload["card"]["track"] == "question"
+    assert alert.payload["card"]["probability"] == 0.8
+
+
+def test_questions_track_digest_or_off_opens_no_case(db: Database, world: World) -> None:
+    world.mention("¿Tienen la talla M?", at=T0, category="question", probability=0.9)
+    complaint = world.mention("Me cobraron dos veces", at=T0, category="complaint")
+    for mode in ("digest", "off"):
+        engine.run(db, make_config(escalation={"questions": mode}), T0 + minutes(30))
+        assert [a.mention_id for a in world.alerts()] == [complaint]
