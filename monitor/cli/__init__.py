@@ -24,7 +24,8 @@ def cli(verbose: int) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
-for module in (app_commands, config_commands, db_commands, keyword_commands, sentiment_commands, digest_commands):
+for module in (app_commands, config_commands, db_commands, keyword_commands, sentiment_commands,
+               digest_commands):
     for command in module.COMMANDS:
         cli.add_command(command)
 
