@@ -42,6 +42,24 @@ ROLE_JOBS = {
 }
 
 
+class _SkipsAreNormal(logging.Filter):
+    """APScheduler warns when a tick finds its job still running. With max_instances=1 and
+    coalescing that drop is the design (and `_guarded` reruns a job triggered meanwhile), so
+    the warning would cry wolf in normal operation: it is demoted to debug."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno == logging.WARNING and "maximum number of running instances" in str(
+                record.msg):
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+            return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
+        return True
+
+
+_APSCHEDULER_LOG = logging.getLogger("apscheduler.scheduler")
+if not any(isinstance(f, _SkipsAreNormal) for f in _APSCHEDULER_LOG.filters):
+    _APSCHEDULER_LOG.addFilter(_SkipsAreNormal())
+
+
 class DaemonRefused(Exception):
     """This daemon must not start (another one owns the single-process database)."""
 
@@ -246,7 +264,7 @@ class Daemon:
         self.scheduler.start()
         if self.role in ("all", "alert"):
             self._start_socket_mode()
-        log.warning("vigia daemon started (role %s, worker %s)", self.role, self.rt.worker_id)
+        log.info("vigia daemon started (role %s, worker %s)", self.role, self.rt.worker_id)
 
     def _start_socket_mode(self) -> None:
         cfg = self.rt.config.slack
@@ -292,7 +310,7 @@ class Daemon:
                 self.socket_handler.close()
             except Exception:  # pragma: no cover
                 log.debug("socket mode close failed", exc_info=True)
-        log.warning("vigia daemon stopped cleanly")
+        log.info("vigia daemon stopped cleanly")
 
 
 def run_daemon(rt: Runtime, *, role: str = "all", config_path: Path | None = None) -> None:
