@@ -57,10 +57,10 @@ class DigestNotVerifiable(RuntimeError):
     """An interrupted post cannot be checked in Slack, so posting again could duplicate it."""
 
 
-def marketing_channel(config: Config, brand: str) -> str:
-    """The brand's marketing channel, else its alerts channel."""
-    settings = brand_settings(config, brand)
-    return settings.marketing_channel or settings.slack_channel
+def marketing_channel(config: Config, brand: str) -> str | None:
+    """The brand's marketing channel; None when unset (config.toml: "unset = report file
+    only"), so a weekly marketing summary never lands in the alerts channel uninvited."""
+    return brand_settings(config, brand).marketing_channel
 
 
 def headline_figures(digest: Digest) -> dict[str, Any]:
@@ -164,7 +164,8 @@ def send_digest(
 ) -> DigestResult:
     """Write the reports and post the digest of (brand, week) to the marketing channel, once.
 
-    `client=None` writes the reports and records the week as done without Slack. `force`
+    `client=None`, or a brand without `marketing_channel`, writes the reports and records the
+    week as done without Slack (status "report_only"). `force`
     sends again a week already sent (as a new attempt with its own key). `reports` already
     written for this week (with HTML) are reused instead of being built again.
     """
@@ -180,14 +181,16 @@ def send_digest(
                             report_path=previous.report_path if previous else None,
                             error=(previous.summary.get("last_error") if previous else None))
     sender = _Sender(db, brand, week, token, claim)
+    channel = marketing_channel(config, brand)
+    if channel is None:
+        client = None  # report file only
     report_path: str | None = None
     try:
         if reports is None or reports.digest.week != week or "html" not in reports.paths:
             reports = write_reports(db, config, brand, week, ("html", "csv"), as_of=now,
                                     detect=detect)
         report_path = str(reports.paths["html"])
-        if client is not None:
-            channel = marketing_channel(config, brand)
+        if client is not None and channel is not None:
             sender.post(client, channel, reports, now)
             sender.upload(client, reports, now)
         summary = {"figures": headline_figures(reports.digest), "key": sender.key,

@@ -237,3 +237,19 @@ def test_run_due_without_slack_writes_reports_and_skips_disabled(
     assert (result.brand, result.status) == ("Sol", "report_only")
     assert result.report_path == str(tmp_path / "reports" / "sol-2026-W47.html")
     assert run_due(db, config, None, AS_OF + timedelta(hours=1), detect=detect) == []
+
+
+def test_without_marketing_channel_the_digest_is_a_report_file_only(
+        db: Database, tmp_path: Path, client: Any, slack_emulator: SlackEmulator,
+        week47: HandWorkedWeek) -> None:
+    """config.toml: "marketing_channel ... (unset = report file only)": with a Slack token
+    and no marketing channel, nothing is posted (least of all into the alerts channel)."""
+    unset = {k: v for k, v in SOL.items() if k != "marketing_channel"}
+    config = make_config(tmp_path, [unset], api_base=slack_emulator.base_url + "/api/")
+    [result] = run_due(db, config, client, AS_OF, detect=detect)
+    assert (result.brand, result.status) == ("Sol", "report_only")
+    assert result.report_path == str(tmp_path / "reports" / "sol-2026-W47.html")
+    assert Path(result.report_path).exists()
+    assert slack_emulator.messages == []
+    assert slack_emulator.requests_to(r"chat\.postMessage$|files\.") == []
+    assert run_due(db, config, client, AS_OF + timedelta(hours=1), detect=detect) == []
