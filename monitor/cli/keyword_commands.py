@@ -19,6 +19,7 @@ import click
 from monitor.config import DEFAULT_CONFIG, BrandSettings, Config, ConfigError, load_config
 from monitor.keywords import KNOWN_SOURCES, LIST_KINDS, BrandMatcher, fold
 from monitor.keywords.editing import add_keywords, remove_keywords
+from sources.bluesky_query import compile_bluesky_queries, compile_bluesky_reply_queries
 from sources.reddit_query import compile_reddit_queries
 from sources.twitter_query import (
     compile_twitter_queries,
@@ -277,12 +278,16 @@ def try_text(
         click.echo(f"\nCompiled queries for {settings.name}:")
         queries = compiled_queries(settings, config)
         for platform, texts in queries.items():
-            if platform == "facebook":
-                click.echo("  facebook: no server-side search; the matcher filters the Page feed")
+            if platform in _NO_SEARCH:
+                click.echo(f"  {platform}: {_NO_SEARCH[platform]}")
             elif not texts:
                 click.echo(f"  {platform}: (nothing to search)")
             for number, query in enumerate(texts, 1):
                 click.echo(f"  {platform} [{number}/{len(texts)}, {len(query)} chars]: {query}")
+            excluded = settings.keywords.for_source(platform, settings.languages).exclude
+            if platform == "bluesky" and texts and excluded:
+                click.echo(f"  bluesky: no negation in its search; excluded locally: "
+                           f"{_join(list(excluded))}")
     _warn(config, brand)
     if not mention:
         raise SystemExit(1)
@@ -297,7 +302,20 @@ def compiled_queries(brand: BrandSettings, config: Config) -> dict[str, list[str
         "twitter replies": compile_twitter_reply_queries(brand),
         "reddit": compile_reddit_queries(brand),
         "facebook": [],
+        "instagram": [],
+        "bluesky": compile_bluesky_queries(
+            brand, language_filter=config.sources.bluesky.language_filter
+        ),
+        "bluesky replies": compile_bluesky_reply_queries(brand),
     }
+
+
+# Platforms read without a keyword search: everything fetched goes through the matcher.
+_NO_SEARCH = {
+    "facebook": "no server-side search; the matcher filters the Page feed",
+    "instagram": "no server-side search; comments on the brand's media and media that tag "
+    "it, filtered by the matcher",
+}
 
 
 COMMANDS: list[click.Command] = [keywords]

@@ -14,7 +14,7 @@ so only `editing`, the top floor, may import `monitor.config`):
   `monitor.keywords.editing`; it is not re-exported here, as it needs `monitor.config`).
 
 Each platform's search syntax lives beside its source (`sources/twitter_query.py`,
-`sources/reddit_query.py`).
+`sources/reddit_query.py`, `sources/bluesky_query.py`); Facebook and Instagram have no search.
 """
 
 from monitor.keywords.changes import describe_keyword_changes

@@ -12,8 +12,11 @@ from monitor.keywords.definitions import LIST_KINDS, BrandLike, ConfigLike
 
 _SINGULAR = {
     "twitter": "twitter",
+    "twitter_ids": "twitter_id",
     "reddit": "reddit",
     "facebook": "facebook",
+    "instagram": "instagram",
+    "bluesky": "bluesky",
     "terms": "term",
     "phrases": "phrase",
     "hashtags": "hashtag",
@@ -54,7 +57,7 @@ def _brand_changes(old: BrandLike, new: BrandLike) -> list[str]:
         if old_langs != new_langs:
             was, now = old_langs or "inherited", new_langs or "inherited"
             changes.append(f"{prefix}languages {was} -> {now}")
-    for platform in ("twitter", "reddit", "facebook"):
+    for platform in ("twitter", "twitter_ids", "reddit", "facebook", "instagram", "bluesky"):
         changes += _list_changes(old.accounts, new.accounts, (platform,), "account.")
     return changes
 

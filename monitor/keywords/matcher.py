@@ -106,6 +106,8 @@ class _Compiled:
             "twitter": [*accounts.twitter, *accounts.twitter_ids],
             "reddit": list(accounts.reddit),
             "facebook": list(accounts.facebook),
+            "instagram": list(accounts.instagram),  # IG user ids
+            "bluesky": list(accounts.bluesky),  # handles or DIDs
         }.get(source, [])
         return cls(
             brand=brand.name,

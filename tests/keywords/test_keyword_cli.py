@@ -120,3 +120,24 @@ def test_test_exit_code_says_whether_the_text_is_a_mention(config_file: Path) ->
     assert "=> not a mention of 'Lua' (stored as a mention of 'Sol')" in out
     code, _, err = _run("test", "--config", cfg, "--brand", "Nadie", "tienda sol")
     assert code == 2 and "no brand named 'Nadie'" in err
+
+
+def test_test_command_shows_the_bluesky_queries_and_its_own_account(config_file: Path) -> None:
+    text = config_file.read_text(encoding="utf-8").replace(
+        'twitter = ["tiendasol"]', 'twitter = ["tiendasol"]\nbluesky = ["tiendasol.bsky.social"]')
+    config_file.write_text(text, encoding="utf-8")
+    cfg = str(config_file)
+    code, out, _ = _run("test", "--config", cfg, "--brand", "Sol", "--source", "bluesky",
+                        "me encanta tienda sol")
+    assert code == 0
+    assert "Sol: MATCH on bluesky: matched term 'tienda sol'" in out
+    assert '  bluesky [1/6, 12 chars]: "tienda sol"\n' in out
+    assert "  bluesky [2/6, 9 chars]: tiendasol\n" in out
+    assert "  bluesky [6/6, 10 chars]: #TiendaSol\n" in out
+    assert "  bluesky: no negation in its search; excluded locally: 'crema solar'" in out
+    assert "  bluesky replies [1/1, 26 chars]: from:tiendasol.bsky.social" in out
+    assert "  instagram: no server-side search" in out
+    code, out, _ = _run("test", "--config", cfg, "--source", "Bluesky", "--author",
+                        "@TiendaSol.bsky.social", "me encanta tienda sol")
+    assert code == 1
+    assert "author tiendasol.bsky.social is the brand's own bluesky account" in out

@@ -142,6 +142,30 @@ def test_excluded_authors_and_the_brands_own_accounts(matcher: BrandMatcher) -> 
     assert _kw(matcher, text, source="twitter", author_handle="cliente") == "tienda sol"
 
 
+def test_the_brands_own_instagram_and_bluesky_accounts_are_never_a_mention() -> None:
+    config = make_config({
+        "name": "Sol",
+        "accounts": {"instagram": ["17841400000000001"],
+                     "bluesky": ["TiendaSol.bsky.social", "did:plc:sol0000000000000000"]},
+        "keywords": {"terms": ["tienda sol"]},
+    })
+    matcher = BrandMatcher.from_config(config)
+    text = "Tienda Sol: ¡nueva colección!"
+    assert matcher.match(text, source="instagram", author_id="17841400000000001") is None
+    assert matcher.match(text, source="bluesky", author_handle="tiendasol.bsky.social") is None
+    assert matcher.match(text, source="bluesky", author_handle="@TIENDASOL.bsky.social") is None
+    assert matcher.match(text, source="bluesky", author_handle="other.bsky.social",
+                         author_id="did:plc:sol0000000000000000") is None
+    why = matcher.explain(text, source="bluesky", author_handle="tiendasol.bsky.social")
+    assert why[0].reason == ("ruled out: author tiendasol.bsky.social is the brand's own "
+                             "bluesky account")
+    # a customer is a mention, and one platform's account is not another's
+    assert _kw(matcher, text, source="bluesky", author_handle="julia.bsky.social",
+               author_id="did:plc:julia") == "tienda sol"
+    assert _kw(matcher, text, source="instagram", author_id="17841455500001") == "tienda sol"
+    assert _kw(matcher, text, source="twitter", author_id="17841400000000001") == "tienda sol"
+
+
 def test_per_source_overrides(matcher: BrandMatcher) -> None:
     assert _kw(matcher, "el sol quema") == "sol"
     assert matcher.match("el sol quema", source="reddit") is None  # dropped on reddit

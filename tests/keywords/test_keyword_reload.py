@@ -86,3 +86,19 @@ def test_describe_lists_every_kind_of_change() -> None:
         "brand 'Viejo' removed",
     ]
     assert describe_keyword_changes(new, new) == []
+
+
+def test_describe_names_changed_accounts_on_every_platform() -> None:
+    """The brand's own accounts decide what is a mention on all five sources, so a reload
+    that changes any of them (Instagram ids, Bluesky handles included) says so."""
+    old = make_config({"name": "Sol", "keywords": {"terms": ["tienda sol"]},
+                       "accounts": {"instagram": ["17841400000000001"]}})
+    new = make_config({"name": "Sol", "keywords": {"terms": ["tienda sol"]},
+                       "accounts": {"instagram": ["17841400000000002"],
+                                    "bluesky": ["tiendasol.bsky.social"],
+                                    "twitter_ids": ["1001"]}})
+    assert describe_keyword_changes(old, new) == [
+        "brand 'Sol': +account.twitter_id \"1001\", "
+        "+account.instagram \"17841400000000002\", -account.instagram \"17841400000000001\", "
+        "+account.bluesky \"tiendasol.bsky.social\"",
+    ]
