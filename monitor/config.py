@@ -163,6 +163,8 @@ class InstagramSettings(SourceSettings):
     include_tagged: bool = True
     media_window_days: int = Field(default=7, ge=1, le=90)  # media whose comments are read
     max_media: int = Field(default=25, ge=1, le=200)
+    # First poll of a query: how far back it reads (a weekend for a Monday install).
+    backfill_hours: float = Field(default=DEFAULT_BACKFILL_HOURS, gt=0, le=MAX_BACKFILL_HOURS)
 
 
 class BlueskySettings(SourceSettings):
@@ -170,6 +172,8 @@ class BlueskySettings(SourceSettings):
     app_password_env: EnvName = "BLUESKY_APP_PASSWORD"
     language_filter: bool = False  # send lang: when the brand has one language (see docs)
     page_size: int = Field(default=100, ge=1, le=100)
+    # First poll of a query: how far back it reads (a weekend for a Monday install).
+    backfill_hours: float = Field(default=DEFAULT_BACKFILL_HOURS, gt=0, le=MAX_BACKFILL_HOURS)
 
 
 class SourcesSettings(Strict):

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
+from monitor.config import DEFAULT_BACKFILL_HOURS
 from sources.base import (
     AuthError,
     BrandAccounts,
@@ -36,7 +37,7 @@ from sources.time_cursor import NewestFirstWalk
 
 log = logging.getLogger(__name__)
 
-FIRST_POLL_LOOKBACK = timedelta(days=1)
+FIRST_POLL_LOOKBACK = timedelta(hours=DEFAULT_BACKFILL_HOURS)  # sources.*.backfill_hours
 
 
 class BlueskySource:
@@ -147,4 +148,5 @@ def create(settings: Any, env: Mapping[str, str]) -> Source:
         password_env=settings.app_password_env, api_base=settings.api_base,
         now=lambda: datetime.now(UTC), timeout_s=float(settings.request_timeout_s),
     )
-    return BlueskySource(client, page_size=settings.page_size)
+    return BlueskySource(client, page_size=settings.page_size,
+                         lookback=timedelta(hours=settings.backfill_hours))

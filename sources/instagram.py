@@ -9,6 +9,8 @@ Two query kinds per Instagram professional account (`brands.accounts.instagram`,
   is not asked again, and when it moved the walk goes on past the old mark until as many new
   items were found (a late reply under an old comment is not missed).
 - `tagged`: media by others that tag the account (`/{ig-user-id}/tags`), newest first.
+A query's first poll reads back `backfill_hours` (72 h by default, as on the other sources);
+a media older than that is walked once and then only when its comment count moves.
 Captions that @mention the account reach apps only through webhooks (`mentioned_media`), so
 they are not polled here.
 """
@@ -21,6 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
+from monitor.config import DEFAULT_BACKFILL_HOURS
 from sources.base import (
     AuthError,
     BrandAccounts,
@@ -50,7 +53,7 @@ from sources.time_cursor import NewestFirstWalk
 
 log = logging.getLogger(__name__)
 
-FIRST_POLL_LOOKBACK = timedelta(days=1)
+FIRST_POLL_LOOKBACK = timedelta(hours=DEFAULT_BACKFILL_HOURS)  # sources.*.backfill_hours
 
 
 @dataclass(frozen=True)
@@ -263,4 +266,5 @@ def create(settings: Any, env: Mapping[str, str]) -> Source:
         platform="instagram", token_name="Instagram access token",
     )
     return InstagramSource(client, media_window=timedelta(days=settings.media_window_days),
-                           max_media=settings.max_media)
+                           max_media=settings.max_media,
+                           lookback=timedelta(hours=settings.backfill_hours))

@@ -77,7 +77,8 @@ def test_first_poll_searches_latest_since_the_lookback(rig: Rig) -> None:
     assert ids(pages) == ["a2", "a1"]
     [params] = rig.params()
     assert params["q"] == "sol" and params["sort"] == "latest"
-    assert params["since"] == (NOW - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # the default backfill_hours (72 h, as on X, Reddit and Facebook)
+    assert params["since"] == (NOW - timedelta(hours=72)).strftime("%Y-%m-%dT%H:%M:%SZ")
     mention = pages[0].mentions[0]
     assert mention.url == "https://bsky.app/profile/ua2.bsky.social/post/a2"
     assert mention.author_reach == 7 and mention.lang == "es"
@@ -225,3 +226,25 @@ def test_create_needs_both_variables() -> None:
     with pytest.raises(AuthError) as err:
         bluesky.create(BlueskySettings(), {"BLUESKY_HANDLE": "x.bsky.social"})
     assert err.value.env_var == "BLUESKY_APP_PASSWORD"
+
+
+def test_backfill_hours_bounds_the_first_poll() -> None:
+    """`[sources.bluesky] backfill_hours` is how far back a query's first search reads."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    world = World([WorldPost("bluesky", at_uri("did:plc:u1", "old"), "did:plc:u1",
+                             "u1.bsky.social", "U1", "Sol llegó roto", now - timedelta(hours=7)),
+                   WorldPost("bluesky", at_uri("did:plc:u2", "new"), "did:plc:u2",
+                             "u2.bsky.social", "U2", "Sol no contesta", now - timedelta(hours=5))])
+    emulator = BlueskyEmulator(world).start()
+    settings = BlueskySettings(api_base=emulator.base_url, backfill_hours=6)
+    source = bluesky.create(settings, {"BLUESKY_HANDLE": HANDLE,
+                                       "BLUESKY_APP_PASSWORD": APP_PASSWORD})
+    try:
+        pages = list(source.poll(Query("Sol", "k", "sol", BrandAccounts(), {}), None))
+        assert [m.external_id.rsplit("/", 1)[-1] for p in pages for m in p.mentions] == ["new"]
+        since = datetime.strptime(emulator.requests_to(SEARCH)[0].query["since"][0],
+                                  "%Y-%m-%dT%H:%M:%S%z")
+        assert abs(since - (now - timedelta(hours=6))) < timedelta(minutes=5)
+    finally:
+        source.close()
+        emulator.stop()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -225,3 +225,40 @@ def test_build_queries_and_create() -> None:
     with pytest.raises(AuthError) as err:
         instagram.create(InstagramSettings(), {})
     assert err.value.env_var == "IG_ACCESS_TOKEN"
+
+
+def test_backfill_hours_bounds_the_first_poll_and_old_media_are_walked_once() -> None:
+    """`[sources.instagram] backfill_hours` bounds the first poll; a media older than the
+    look-back is walked once, then asked again only when its comment count moves."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    old_media, new_media = "17900000000000011", "17900000000000012"
+
+    def c(cid: str, media: str, hours: float) -> WorldPost:
+        return WorldPost("instagram", cid, "1784555", "carmen.r", "carmen.r", f"queja {cid}",
+                         now - timedelta(hours=hours), kind="comment", thread_id=media)
+
+    world = World([
+        WorldPost("instagram", old_media, IG, "tiendasol", "Sol", "Rebajas",
+                  now - timedelta(days=5), kind="media"),
+        WorldPost("instagram", new_media, IG, "tiendasol", "Sol", "Novedades",
+                  now - timedelta(hours=3), kind="media"),
+        c("o1", old_media, 100), c("o2", old_media, 7), c("o3", old_media, 5),
+        c("n1", new_media, 2),
+    ])
+    emulator = InstagramEmulator(world, IG, username="tiendasol").start()
+    settings = InstagramSettings(api_base=emulator.base_url, backfill_hours=6)
+    source = instagram.create(settings, {"IG_ACCESS_TOKEN": ACCESS_TOKEN})
+    query = Query("Sol", "comments", "", BrandAccounts(ids=(IG,)),
+                  {"kind": "comments", "ig_user_id": IG, "source": "instagram"})
+    try:
+        pages = list(source.poll(query, None))
+        assert sorted(ids(pages)) == ["n1", "o3"]
+        walked = [r.path for r in emulator.requests_to(COMMENTS)]
+        assert sorted(walked) == [f"/v21.0/{old_media}/comments", f"/v21.0/{new_media}/comments"]
+        cursor = pages[-1].cursor
+        for _ in range(2):
+            assert ids(list(source.poll(query, cursor))) == []
+        assert len(emulator.requests_to(COMMENTS)) == 2  # nothing moved: no media walked again
+    finally:
+        source.close()
+        emulator.stop()
