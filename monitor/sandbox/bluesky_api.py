@@ -186,6 +186,9 @@ class BlueskyEmulator(Emulator):
             return self._denied()
         wanted = request.query.get("actors", [])
         seen: dict[str, dict[str, Any]] = {}
+        if ACCOUNT_DID in wanted or self.handle in wanted:  # the logged-in account itself
+            seen[ACCOUNT_DID] = {"did": ACCOUNT_DID, "handle": self.handle, "followsCount": 0,
+                                 "followersCount": 0, "postsCount": 0, "labels": []}
         for post in self.world.posts("bluesky"):
             if post.author_id in wanted or post.author_handle in wanted:
                 seen[post.author_id] = {

@@ -82,6 +82,7 @@ class InstagramEmulator(Emulator):
         self.route("GET", _V + r"/(?P<node>\d+)/(?P<edge>media|tags)", self._edge)
         self.route("GET", _V + r"/(?P<node>\d+)/comments", self._comments)
         self.route("GET", _V + r"/(?P<node>\d+)", self._node)
+        self.route("GET", _V + r"/me", self._me)
 
     def _headers(self) -> dict[str, str]:
         return usage_header(self.usage_percent, self.account)
@@ -153,6 +154,16 @@ class InstagramEmulator(Emulator):
         if m["node"] != self.account:
             return self._missing(m["node"])
         return Response(200, {"id": self.account, "username": self.username}, self._headers())
+
+    def _me(self, request: Request, _m: re.Match[str]) -> Response:
+        """`/me` with an Instagram-login token is the professional account itself."""
+        denied = self._denied(request)
+        if denied is not None:
+            return denied
+        fields = split_fields(request.arg("fields") or "id")
+        full = {"id": self.account, "username": self.username}
+        return Response(200, {k: v for k, v in full.items() if k == "id" or k in fields},
+                        self._headers())
 
     def _edge(self, request: Request, m: re.Match[str]) -> Response:
         denied = self._denied(request)
