@@ -7,6 +7,41 @@ from typing import Any
 
 from monitor.pipeline import CycleReport
 
+ELLIPSIS = "…"
+SUGGESTION_BLOCK = "vigia_suggestion_"  # block_id prefix of a card's suggested replies
+
+
+def clip(text: str, limit: int) -> str:
+    """`text` in at most `limit` characters, cut at a word boundary and marked with an
+    ellipsis: a suggested reply cut mid-word reads like a typo in the reply itself."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space >= limit // 2:  # a single very long word is cut where it must be
+        cut = cut[:space]
+    return cut.rstrip(" ,.;:-") + ELLIPSIS
+
+
+def format_slack_messages(messages: list[tuple[str, bool, str, list[Any]]]) -> list[str]:
+    """Lines for the Slack messages a sandbox run sent: (channel name, in a thread, text,
+    blocks) each, with the first suggested reply of an alert card."""
+    lines = [f"slack (sandbox emulator received {len(messages)} message(s))"]
+    for channel, threaded, text, blocks in messages:
+        first = text.splitlines()[0] if text else ""
+        lines.append(f"  #{channel}{' (thread)' if threaded else ''}: {clip(first, 110)}")
+        for block in blocks:  # the first suggested reply (its title is in the brand's language)
+            if not isinstance(block, dict):
+                continue
+            body = str(block.get("text", {}).get("text", ""))
+            if (str(block.get("block_id", "")).startswith(SUGGESTION_BLOCK)
+                    or body.startswith("*Suggested reply 1*")) and "\n" in body:
+                reply = body.split("\n", 1)[-1].strip().strip("`").strip()
+                lines.append(f"      suggested reply: {clip(reply, 150)}")
+                break
+    return lines
+
 
 def _fields(obj: Any) -> dict[str, Any]:
     if obj is None:

@@ -10,10 +10,25 @@ from typing import TYPE_CHECKING
 import click
 
 from monitor.cli.common import clear_errors, config_option, load
-from monitor.config import require_credentials
+from monitor.config import Config, require_credentials
 
 if TYPE_CHECKING:
     from monitor.runtime import Runtime
+
+
+def sandbox_config(config: Config) -> Config:
+    """The config as the sandbox ran it (every source enabled, its own database); refused
+    before any sandbox run, rather than showing an empty database."""
+    from monitor.sandbox.runner import sandbox_database_path, sandbox_database_url
+
+    if not sandbox_database_path(config).exists():
+        raise click.ClickException(
+            f"no sandbox database at {sandbox_database_path(config)}: run "
+            "`vigia run --once --sandbox` first")
+    sources = {name: s.model_copy(update={"enabled": True}) for name, s in config.sources.items()}
+    return config.model_copy(update={
+        "sources": config.sources.model_copy(update=sources),
+        "database": config.database.model_copy(update={"url": sandbox_database_url(config)})})
 
 
 @click.command()
@@ -39,7 +54,7 @@ def run(config_path: Path, once: bool, sandbox: bool, role: str, database_url: s
     if sandbox:
         from monitor.sandbox.runner import Sandbox
 
-        box = Sandbox.for_config(config).start()
+        box = Sandbox.for_config(config, keep_state=database_url is None).start()
         env = box.environment(config)
         config = box.configure(config, database_url=database_url)
         click.echo(f"SANDBOX: APIs emulated on 127.0.0.1, database {config.database.url}")
@@ -57,14 +72,21 @@ def run(config_path: Path, once: bool, sandbox: bool, role: str, database_url: s
             "postgresql+psycopg://... to run several workers."
         )
     db = open_database(config.database.url)
+    if box is not None:
+        box.seed_history(db)
     rt = Runtime(config=config, db=db, env=env if env is not None else dict(os.environ))
     try:
         if once:
             report = run_cycle(rt)
             click.echo(format_cycle(report))
             if box is not None:
+                for line in box.later_pass(rt):
+                    click.echo(line)
                 _sandbox_reply(box, rt)
                 _print_sandbox_slack(box)
+                box.save_state()
+                if database_url is None:
+                    click.echo(_next_steps(config_path))
         else:
             try:
                 run_daemon(rt, role=role, config_path=None if sandbox else config_path)
@@ -94,19 +116,22 @@ def _sandbox_reply(box: object, rt: Runtime) -> None:
 
 def _print_sandbox_slack(box: object) -> None:
     from monitor.sandbox.runner import Sandbox
+    from monitor.summary import format_slack_messages
 
     assert isinstance(box, Sandbox)
-    messages = box.slack.messages
-    click.echo(f"slack (sandbox emulator received {len(messages)} message(s))")
-    for m in messages:
-        where = f"#{next((n for n, i in box.slack.channels.items() if i == m.channel), m.channel)}"
-        first = m.text.splitlines()[0] if m.text else ""
-        click.echo(f"  {where}{' (thread)' if m.thread_ts else ''}: {first[:110]}")
-        for block in m.blocks:
-            text = str(block.get("text", {}).get("text", "")) if isinstance(block, dict) else ""
-            if text.startswith("*Suggested reply 1*"):
-                reply = " ".join(text.split("\n", 1)[-1].strip("`").split())
-                click.echo(f"      suggested reply: {reply[:150]}")
+    for line in format_slack_messages([
+            (box.slack.channel_name(m.channel), m.thread_ts is not None, m.text, m.blocks)
+            for m in box.new_messages()]):
+        click.echo(line)
+
+
+def _next_steps(config_path: Path) -> str:
+    """The commands a new user types next, pointed at the sandbox's database."""
+    prog = sys.argv[0] if Path(sys.argv[0]).name == "vigia" else "vigia"
+    config = "" if config_path == Path("config.toml") else f" --config {config_path}"
+    return ("next (the sandbox's data is in its own database; add --sandbox to read it)\n"
+            f"  {prog} status --sandbox{config}\n"
+            f"  {prog} digest --sandbox --format html{config}")
 
 
 @click.command()
@@ -127,13 +152,17 @@ def check(config_path: Path) -> None:
 @click.command()
 @config_option
 @click.option("--db", "database_url", default=None, help="Override database.url.")
+@click.option("--sandbox", is_flag=True,
+              help="Read the sandbox's database (what `vigia run --once --sandbox` stored).")
 @clear_errors
-def status(config_path: Path, database_url: str | None) -> None:
-    """What is in the database: volumes, open negatives, source health, X reads and spend."""
+def status(config_path: Path, database_url: str | None, sandbox: bool) -> None:
+    """What is in the database: volumes, open complaints, source health, X reads and spend."""
     from monitor.status import render_status
     from monitor.storage.db import open_database
 
     config = load(config_path)
+    if sandbox:
+        config = sandbox_config(config)
     db = open_database(database_url or config.database.url)
     try:
         click.echo(render_status(db, config))

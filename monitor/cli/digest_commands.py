@@ -45,9 +45,11 @@ def _week(value: str | None) -> str | None:
               help="Report format; html also writes the week's mentions as CSV beside it.")
 @click.option("--send", is_flag=True, help="Also post the summary and chart to Slack.")
 @click.option("--force", is_flag=True, help="With --send: send again a week already sent.")
+@click.option("--sandbox", is_flag=True,
+              help="Read the sandbox's database (what `vigia run --once --sandbox` stored).")
 @clear_errors
 def digest(config_path: Path, brand: str | None, week_text: str | None, fmt: str,
-           send: bool, force: bool) -> None:
+           send: bool, force: bool, sandbox: bool) -> None:
     """Write the weekly digest under brand.digest.reports_dir and print its path.
 
     Files are named <brand-slug>-<week>.<format>. With --send the digest is posted to the
@@ -59,6 +61,14 @@ def digest(config_path: Path, brand: str | None, week_text: str | None, fmt: str
     from monitor.storage.db import open_database
 
     config = load(config_path)
+    if sandbox and send:
+        raise click.UsageError("--send does not apply to --sandbox: the sandbox's Slack only "
+                               "exists while `vigia run --once --sandbox` runs (it sends the "
+                               "digest there)")
+    if sandbox:
+        from monitor.cli.app_commands import sandbox_config
+
+        config = sandbox_config(config)
     names = _brands(config, brand)
     week = _week(week_text)
     client = None

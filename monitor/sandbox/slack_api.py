@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import re
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from monitor.sandbox.http import Emulator, Request, Response
@@ -16,6 +17,12 @@ TEAM_ID = "T1234567890"
 BOT_USER_ID = "U02PY3HA48G"
 BOT_ID = "B02P8CPE143"
 VALID_TOKEN = "xoxb-sandbox-token"
+
+
+def channel_id_for(name: str) -> str:
+    """A channel's id, derived from its name: stable from one run to the next, so messages a
+    previous sandbox run stored (alert cards, their threads) are found in the same channel."""
+    return "C0" + hashlib.sha1(name.lstrip("#").encode()).hexdigest()[:9].upper()
 
 
 @dataclass
@@ -80,12 +87,28 @@ class SlackEmulator(Emulator):
         if key not in self.channels:
             if self.strict_channels:
                 return None
-            self.channels[key] = f"C{len(self.channels) + 1:08d}X"
+            self.channels[key] = channel_id_for(key)
         return self.channels[key]
 
     def _next_ts(self) -> str:
         with self._ts_lock:
             return f"{int(time.time())}.{next(self._ts):06d}"
+
+    def state(self) -> dict[str, Any]:
+        """The workspace as JSON-able data: channels and messages, to be restored later."""
+        with self._lock:
+            return {"channels": dict(self.channels),
+                    "messages": [asdict(m) for m in self.messages]}
+
+    def restore(self, state: dict[str, Any]) -> None:
+        """Start from a saved workspace, as a real one keeps its messages between runs."""
+        with self._lock:
+            self.channels.update(state.get("channels", {}))
+            self.messages = [SlackMessage(**m) for m in state.get("messages", [])]
+            self._ts = itertools.count(len(self.messages) + 1)
+
+    def channel_name(self, channel_id: str) -> str:
+        return next((n for n, i in self.channels.items() if i == channel_id), channel_id)
 
     def channel_messages(self, channel: str) -> list[SlackMessage]:
         cid = self._channel_id(channel)

@@ -87,8 +87,9 @@ def sample_world(
     posts = [
         WorldPost("twitter", t_complaint, "1501", "laurag_mx", "Laura G.",
                   f"@{handle} Pésimo servicio de {brand_term}, mi pedido nunca llegó y nadie "
-                  "responde. Llevo 2 semanas esperando 😡", t_complaint_at, followers=2310,
-                  lang="es", thread_id=t_complaint, likes=14, replies=3),
+                  "responde. Llevo 2 semanas esperando, ¿esto es una estafa? 😡",
+                  t_complaint_at, followers=2310, lang="es", thread_id=t_complaint, likes=14,
+                  replies=3),
         WorldPost("twitter", t_wrong, "1502", "mike_shops", "Mike",
                   f"{brand_term} sent me the wrong size and support ignores my emails. "
                   "Terrible experience.", t_wrong_at, followers=180, lang="en",
