@@ -2,7 +2,9 @@
 
 The digest of ISO week W is due from the brand's configured day and time (default Monday
 09:00) of week W+1, in the brand's time zone. After the machine was off for a while, only
-the most recent due week is sent: one late digest, not a flood of stale ones.
+the most recent due week is sent: one late digest, not a flood of stale ones. A week that
+ended before Vigía started watching the brand (its first collection) is never sent: a first
+run on Monday must not post last week's digest of a few backfilled mentions.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from alerts.digest.weeks import Week, make_week, week_containing
 from monitor.config import BrandSettings, Config
 from monitor.storage.db import Database
 from monitor.storage.digests import get_digest
+from monitor.storage.stats import monitored_since
 
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -54,10 +57,15 @@ def run_due(
     for brand in config.brands:
         if not brand.digest.enabled:
             continue
-        week = due_week(brand, now).name
+        due = due_week(brand, now)
+        week = due.name
         with db.sessions() as session:
             state = get_digest(session, brand.name, week)
+            since = monitored_since(session, brand.name)
         if state is not None and state.state == "sent":
             continue
+        if since is None or since >= due.end:
+            continue  # the week ended before Vigía watched this brand: nothing to report
+
         results.append(send_digest(db, config, client, brand.name, week, now=now, detect=detect))
     return results

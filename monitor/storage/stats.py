@@ -25,6 +25,13 @@ def volume(session: Session, since: datetime) -> list[tuple[str, str, int]]:
     return [(s, lab, int(n)) for s, lab, n in session.execute(stmt)]
 
 
+def monitored_since(session: Session, brand: str) -> datetime | None:
+    """When Vigía started watching `brand`: its first stored mention's collection time (not the
+    post's time: a first poll's backfill reads days back, but nobody was watching then)."""
+    stmt = select(func.min(MentionRow.fetched_at)).where(MentionRow.brand == brand)
+    return session.execute(stmt).scalar_one_or_none()
+
+
 def open_negatives(session: Session, thresholds: dict[str, float]) -> list[tuple[str, int]]:
     """(brand, count) of complaints (P(complaint) at the brand's threshold) with no brand
     reply and no case closed by a person."""

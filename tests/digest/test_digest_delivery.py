@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from digest_fixture import AS_OF, SOL, HandWorkedWeek, make_config
+from digest_fixture import AS_OF, SOL, HandWorkedWeek, add_mention, make_config
 
 from alerts.digest import delivery, run_due, send_digest
 from alerts.digest import slack as digest_slack
@@ -224,6 +224,8 @@ def test_run_due_sends_the_latest_due_week_once(db: Database, slack_config: Conf
 def test_late_start_sends_only_the_most_recent_missed_week(
         db: Database, slack_config: Config, client: Any, slack_emulator: SlackEmulator) -> None:
     # the machine was off from before W47's digest until Tuesday of W50
+    with db.transaction() as s:  # it had been watching since before W47
+        add_mention(s, created_at=AS_OF - timedelta(days=14), label="neutral")
     [result] = run_due(db, slack_config, client, AS_OF + timedelta(days=15), detect=detect)
     assert result.week == "2026-W49"
     weeks = [m.metadata["event_payload"]["week"] for m in summaries(slack_emulator)]
