@@ -64,6 +64,15 @@ def item(raw: Any, parent_id: str | None = None) -> Item:
                 isinstance(user, dict), parent_id, raw)
 
 
+def clean(value: Any) -> str:
+    """Text as a string that is valid Unicode: Graph's JSON can carry a lone surrogate
+    (`\\ud83d`, half an emoji), which language detection and PostgreSQL reject, so it becomes
+    "?" here, as storage would write it, instead of failing the page."""
+    if not isinstance(value, str):
+        return ""
+    return value.encode("utf-8", "replace").decode("utf-8")
+
+
 def replies_of(raw: dict[str, Any]) -> list[Any]:
     replies = raw.get("replies")
     data = replies.get("data") if isinstance(replies, dict) else None
@@ -84,7 +93,7 @@ def comment_mention(it: Item, *, media_id: str, permalink: str, account: str) ->
         author_id=it.user_id or "",
         author_handle=it.username,
         author_name=it.username or it.user_id or "",
-        text=text if isinstance(text, str) else "",
+        text=clean(text),
         created_at=it.created,
         thread_id=media_id,
         parent_id=it.parent_id or media_id,
@@ -105,7 +114,7 @@ def tagged_mention(it: Item, *, account: str) -> Mention:
         author_id=it.user_id or "",
         author_handle=it.username,
         author_name=it.username,
-        text=caption if isinstance(caption, str) else "",
+        text=clean(caption),
         created_at=it.created,
         thread_id=it.id,
         likes=_count(it.data.get("like_count")),

@@ -19,12 +19,15 @@ from sqlalchemy import func, select
 from monitor.config import Config, load_config
 from monitor.pipeline import run_cycle
 from monitor.runtime import Runtime
+from monitor.sandbox.bluesky_api import xrpc_error
+from monitor.sandbox.facebook_api import graph_error
 from monitor.sandbox.http import Fault
+from monitor.sandbox.instagram_api import usage_header
 from monitor.sandbox.runner import Sandbox
 from monitor.storage.db import open_database
 from monitor.storage.tables import AlertRow, MentionRow, OutboxRow, ScoreRow
 from tests.clock import Clock
-from tests.reliability.stream import stream_world
+from tests.reliability.stream import FIVE, THREE, stream_world
 
 REPO = Path(__file__).resolve().parents[2]
 CHANNEL = "#tienda-sol-alertas"
@@ -71,8 +74,18 @@ def _calm(config: Config) -> Config:
 
 @pytest.fixture
 def storm(db_url: str) -> Iterator[Storm]:
+    yield from _storm(db_url, THREE)
+
+
+@pytest.fixture
+def storm5(db_url: str) -> Iterator[Storm]:
+    """Five sources, weighted towards Instagram and Bluesky."""
+    yield from _storm(db_url, FIVE)
+
+
+def _storm(db_url: str, platforms: tuple[str, ...]) -> Iterator[Storm]:
     clock = Clock(datetime.now(UTC).replace(microsecond=0))
-    world, posts = stream_world(60, clock.at)
+    world, posts = stream_world(60, clock.at, platforms=platforms)
     box = Sandbox(world=world).start()
     config = _calm(box.configure(load_config(REPO / "config.toml"), database_url=db_url))
     rt = Runtime(config=config, db=open_database(db_url), env=box.environment(config),
@@ -103,12 +116,54 @@ def _random_fault(rng: random.Random) -> Fault:
     return Fault(reset=True, times=1)
 
 
+def _platform_fault(name: str, rng: random.Random) -> Fault:
+    """What Instagram and Bluesky do when they misbehave their own way, else a generic fault."""
+    if name == "instagram" and rng.random() < 0.4:
+        return rng.choice([
+            Fault(status=400, times=1, body=graph_error(613, "Calls to this api have exceeded "
+                                                             "the rate limit."),
+                  headers=usage_header(60)),  # 613 itself defers; no usage backoff, as
+            # that one runs on the client's wall clock while this storm's clock runs ahead
+            Fault(status=500, times=1, body=graph_error(2, "Service temporarily unavailable")),
+        ])
+    if name == "bluesky" and rng.random() < 0.4:
+        reset = str(int((datetime.now(UTC) + timedelta(minutes=1)).timestamp()))
+        return rng.choice([
+            Fault(path="searchPosts", status=429, times=1,
+                  body=xrpc_error("RateLimitExceeded", "Rate Limit Exceeded"),
+                  headers={"ratelimit-limit": "3000", "ratelimit-remaining": "0",
+                           "ratelimit-reset": reset}),
+            Fault(path="searchPosts", status=400, times=1,
+                  body=xrpc_error("ExpiredToken", "Token has expired")),  # logs in again
+            Fault(path="getProfiles", status=502, times=1, body="Bad Gateway"),  # reach only
+        ])
+    return _random_fault(rng)
+
+
 def test_fault_storm_loses_nothing_and_duplicates_nothing(storm: Storm) -> None:
-    rng = random.Random(8)
+    _weather(storm, random.Random(8))
+
+
+def test_fault_storm_on_instagram_and_bluesky_loses_nothing_and_duplicates_nothing(
+    storm5: Storm,
+) -> None:
+    counts = _weather(storm5, random.Random(14))
+    with storm5.rt.db.transaction() as s:
+        per_source = dict(s.execute(select(MentionRow.source, func.count())
+                                    .group_by(MentionRow.source)).all())
+    assert per_source.get("instagram", 0) > 5 and per_source.get("bluesky", 0) > 5
+    assert counts["instagram"] and counts["bluesky"]  # the storm did hit the new sources
+
+
+def _weather(storm: Storm, rng: random.Random) -> collections.Counter[str]:
+    """12 stormy cycles (0-3 faults per emulator each), then calm until every deferral is
+    past; asserts nothing lost, nothing twice. Returns the faults injected per emulator."""
+    injected: collections.Counter[str] = collections.Counter()
     for _ in range(12):
-        for emulator in storm.box.emulators.values():
+        for name, emulator in storm.box.emulators.items():
             for _ in range(rng.randint(0, 3)):
-                emulator.inject(_random_fault(rng))
+                emulator.inject(_platform_fault(name, rng))
+                injected[name] += 1
         storm.cycles(1, timedelta(minutes=3))
     for emulator in storm.box.emulators.values():
         emulator.clear_faults()
@@ -119,6 +174,7 @@ def test_fault_storm_loses_nothing_and_duplicates_nothing(storm: Storm) -> None:
     keys = storm.alert_keys()
     assert [k for k, n in collections.Counter(keys).items() if n > 1] == []
     assert len(keys) == sent > 0
+    return injected
 
 
 def test_slack_down_ten_minutes_then_everything_in_order(storm: Storm) -> None:
