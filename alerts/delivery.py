@@ -7,7 +7,11 @@ Guarantees:
   in `conversations.history` (threads: `conversations.replies` of the parent) and a found ts is
   adopted instead of posting again, so a crash between sending and recording never duplicates;
 - per channel, items go out in queue order: an item waits while an older one of its channel is
-  backing off, rate limited or in flight; threads and updates wait for their parent's ts;
+  backing off, rate limited or in flight (for as long as a live worker's call can last,
+  `CHANNEL_HOLD`); threads and updates wait for their parent's ts;
+- an item whose worker died mid-call is uncertain until its in-flight lease ends and it is
+  reconciled: it holds back only itself and its own thread replies and card updates, the rest
+  of the channel keeps flowing;
 - 429: Retry-After is honoured without blocking (the item is rescheduled and the round stops);
   5xx, timeouts and connection errors back off exponentially with jitter and stop the round;
 - configuration errors (unknown channel, bot not in channel, bad token) retry slowly, are
@@ -19,7 +23,10 @@ Tokens never appear in logs or errors.
 from __future__ import annotations
 
 import logging
+import os
 import random
+import secrets
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,7 +37,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from alerts.escape import escape_mrkdwn
-from alerts.slack_client import CHANNEL_ID, resolve_channel_id
+from alerts.slack_client import CHANNEL_ID, DEFAULT_TIMEOUT_S, resolve_channel_id
 from monitor.config import Config
 from monitor.storage import alerts as store
 from monitor.storage.db import Database
@@ -38,7 +45,10 @@ from monitor.storage.outbox import OutboxItem, pending_count
 
 log = logging.getLogger(__name__)
 
-IN_FLIGHT_LEASE = timedelta(minutes=2)
+IN_FLIGHT_LEASE = timedelta(minutes=2)  # a slow worker is not a dead one: no second send before
+# A live worker's call (one retry of a timed-out request) is over by then; an item in flight
+# longer was left by a dead worker, and stops holding back the rest of its channel.
+CHANNEL_HOLD = timedelta(seconds=2 * DEFAULT_TIMEOUT_S)
 RECONCILE_MARGIN = timedelta(minutes=10)
 BACKOFF_BASE_S = 30.0
 BACKOFF_CAP_S = 30 * 60.0
@@ -93,23 +103,27 @@ class _Deps(Exception):
 
 def deliver(db: Database, client: WebClient, config: Config, now: datetime, *,
             sleep: Callable[[float], None] = time.sleep, rng: random.Random | None = None,
-            limit: int = 50) -> DeliveryReport:
+            limit: int = 50, holder: str | None = None) -> DeliveryReport:
     """One delivery round over the due outbox items (at most `limit` attempts).
 
     Notices queued during the round (an ops notice about a refused channel) go out in it too.
+    `holder` names this round in the in-flight leases it takes (default: host, pid, token).
     """
-    round_ = _Round(db, client, config, now, sleep, rng or random.Random())
+    holder = holder or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+    round_ = _Round(db, client, config, now, sleep, rng or random.Random(), holder)
     done: set[int] = set()
     while len(done) < limit and not round_.stopped:
         with db.transaction() as session:
-            items = [i for i in store.deliverable(session, now, limit) if i.id not in done]
-        items = [i for i in items if i.channel not in round_.blocked]
+            items = [i for i in store.deliverable(session, now, limit, lease=IN_FLIGHT_LEASE,
+                                                  channel_hold=CHANNEL_HOLD)
+                     if i.id not in done]
+        items = [i for i in items if round_.may_send(i)]
         if not items:
             break
         for item in items:
             if len(done) >= limit or round_.stopped:
                 break
-            if item.channel not in round_.blocked:
+            if round_.may_send(item):
                 round_.one(item)
             done.add(item.id)
     with db.transaction() as session:
@@ -122,13 +136,17 @@ class _Round:
     """The state of one delivery round: counters, blocked channels, whether to stop."""
 
     def __init__(self, db: Database, client: WebClient, config: Config, now: datetime,
-                 sleep: Callable[[float], None], rng: random.Random) -> None:
+                 sleep: Callable[[float], None], rng: random.Random, holder: str) -> None:
         self.db, self.client, self.config, self.now = db, client, config, now
-        self.sleep, self.rng = sleep, rng
+        self.sleep, self.rng, self.holder = sleep, rng, holder
         self.sent = self.failed = self.reconciled = 0
         self.retry_at: datetime | None = None
-        self.blocked: set[str] = set()
+        self.blocked: set[str] = set()  # channels held back for the rest of the round
+        self.waiting: set[str] = set()  # messages (group keys) whose parent is not in Slack
         self.stopped = False
+
+    def may_send(self, item: OutboxItem) -> bool:
+        return item.channel not in self.blocked and _group(item) not in self.waiting
 
     def one(self, item: OutboxItem) -> None:
         db, now = self.db, self.now
@@ -140,11 +158,11 @@ class _Round:
                 with db.transaction() as session:
                     store.give_up(session, item.id, str(deps))
                 self.failed += 1
-            else:
-                self.blocked.add(item.channel)
+            else:  # its message waits for the parent; the rest of the channel does not
+                self.waiting.add(_group(item))
             return
         with db.transaction() as session:
-            started = store.begin_attempt(session, item.id, now, IN_FLIGHT_LEASE)
+            started = store.begin_attempt(session, item.id, now, IN_FLIGHT_LEASE, self.holder)
             known = store.known_channel_id(session, item.channel)
         if started is None:  # another worker has it
             self.blocked.add(item.channel)
@@ -182,6 +200,10 @@ class _Round:
             self.failed += 1
             store.give_up(session, item.id, error)
             _tell_ops(session, self.config, item, outcome.error, self.now)
+
+
+def _group(item: OutboxItem) -> str:
+    return store.message_group(item.op, item.key, item.payload)
 
 
 def _parent(session: Any, item: OutboxItem) -> store.SentTarget | None:

@@ -14,12 +14,20 @@ from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select, text
+from sqlalchemy import and_, case, delete, func, or_, select, text
 from sqlalchemy.orm import Session
 
+from monitor.storage import leases
 from monitor.storage.mentions import first_reply_subquery
 from monitor.storage.outbox import OutboxItem, mark_attempt
-from monitor.storage.tables import AlertRow, CorrectionRow, MentionRow, OutboxRow, ScoreRow
+from monitor.storage.tables import (
+    AlertRow,
+    CorrectionRow,
+    LeaseRow,
+    MentionRow,
+    OutboxRow,
+    ScoreRow,
+)
 from monitor.storage.upsert import insert_ignore
 
 ACTIVE_STATES = ("open", "snoozed", "covered")
@@ -266,25 +274,60 @@ def _item(row: OutboxRow) -> OutboxItem:
                       attempts=row.attempts, created_at=row.created_at)
 
 
-def deliverable(session: Session, now: datetime, limit: int = 50,
-                scan: int = 5000) -> list[OutboxItem]:
-    """Due pending items, oldest first, with head-of-line blocking per channel.
+IN_FLIGHT = "outbox:"  # lease name prefix of an item whose Slack call is (or was) under way
 
-    An item waits while an older pending item of the same channel is not due yet (backing
-    off, rate limited or in flight), so a channel's messages always arrive in order.
+
+def _in_flight_name(item_id: int) -> str:
+    return f"{IN_FLIGHT}{item_id}"
+
+
+def message_group(op: str, key: str, payload: dict[str, Any] | None) -> str:
+    """The message an outbox item belongs to: a thread reply or card update goes with its
+    parent. Order is kept within a message even when an uncertain item lets its channel move on."""
+    payload = payload or {}
+    parent = payload.get("parent_key") if op == "thread" else (
+        payload.get("target_key") if op == "update" else None)
+    return str(parent or key)
+
+
+def deliverable(session: Session, now: datetime, limit: int = 50, scan: int = 5000, *,
+                lease: timedelta = timedelta(minutes=2),
+                channel_hold: timedelta = timedelta(seconds=30)) -> list[OutboxItem]:
+    """Due pending items, oldest first, in order per channel where order matters.
+
+    What an item that cannot go now holds back:
+    - backing off (rate limited, Slack down, channel refused): its whole channel, so the
+      channel's messages arrive in order once Slack takes them again;
+    - in flight (`begin_attempt`'s lease of length `lease`) for less than `channel_hold`, as
+      long as a live worker's call can last: its channel too, one sender per channel;
+    - in flight for longer (its worker died mid-call; whether Slack got it is uncertain until
+      the lease ends and it is reconciled): only itself and what follows it in its message
+      (thread replies, card updates), so one uncertain item never stalls the channel.
     """
     heads = session.execute(
-        select(OutboxRow.id, OutboxRow.channel, OutboxRow.next_attempt_at)
+        select(OutboxRow.id, OutboxRow.channel, OutboxRow.next_attempt_at, OutboxRow.key,
+               OutboxRow.op)
         .where(OutboxRow.state == "pending")
         .order_by(OutboxRow.id)
         .limit(scan)
     ).all()
+    flying = {int(name[len(IN_FLIGHT):]): expires for name, expires in session.execute(
+        select(LeaseRow.name, LeaseRow.expires_at)
+        .where(LeaseRow.name.like(f"{IN_FLIGHT}%"), LeaseRow.expires_at > now))}
+    uncertain = {i for i, expires in flying.items() if expires - lease + channel_hold <= now}
+    groups = _groups_after(session, heads, uncertain)
     blocked: set[str] = set()
+    waiting: set[str] = set()  # messages (group keys) behind an uncertain item
     chosen: list[int] = []
-    for item_id, channel, due in heads:
-        if channel in blocked:
+    for item_id, channel, due, key, _op in heads:
+        group = groups.get(item_id, key)
+        if channel in blocked or group in waiting or key in waiting:
+            waiting.add(key)
             continue
-        if due > now:
+        if item_id in uncertain:
+            waiting.update({group, key})
+            continue
+        if item_id in flying or due > now:
             blocked.add(channel)
             continue
         chosen.append(item_id)
@@ -297,12 +340,30 @@ def deliverable(session: Session, now: datetime, limit: int = 50,
     return [_item(r) for r in rows]
 
 
-def begin_attempt(session: Session, item_id: int, now: datetime,
-                  lease: timedelta) -> OutboxItem | None:
+def _groups_after(session: Session, heads: Any, uncertain: set[int]) -> dict[int, str]:
+    """Group keys of the threads and updates from the first uncertain item of their channel on
+    (the only ones whose group decides anything; payloads of the rest are not loaded)."""
+    first: dict[str, int] = {}
+    for item_id, channel, *_ in heads:
+        if item_id in uncertain:
+            first.setdefault(channel, item_id)
+    wanted = [item_id for item_id, channel, _, _, op in heads
+              if op in ("thread", "update") and channel in first and item_id >= first[channel]]
+    if not wanted:
+        return {}
+    rows = session.execute(select(OutboxRow.id, OutboxRow.op, OutboxRow.key, OutboxRow.payload)
+                           .where(OutboxRow.id.in_(wanted)))
+    return {int(i): message_group(op, key, payload) for i, op, key, payload in rows}
+
+
+def begin_attempt(session: Session, item_id: int, now: datetime, lease: timedelta,
+                  holder: str) -> OutboxItem | None:
     """Count an attempt and hide the item from other workers for `lease` while it is in flight.
 
-    Returns the item as it was before this attempt (its `attempts` says whether an earlier
-    attempt may have reached Slack), or None when it is no longer ours to send.
+    The in-flight lease is a row of `leases` (not a later `next_attempt_at`), so `deliverable`
+    can tell an item in flight from one backing off. Returns the item as it was before this
+    attempt (its `attempts` says whether an earlier attempt may have reached Slack), or None
+    when it is no longer ours to send.
     """
     stmt = select(OutboxRow).where(OutboxRow.id == item_id)
     if session.get_bind().dialect.name == "postgresql":
@@ -310,10 +371,16 @@ def begin_attempt(session: Session, item_id: int, now: datetime,
     row = session.execute(stmt).scalar_one_or_none()
     if row is None or row.state != "pending" or row.next_attempt_at > now:
         return None
+    if not leases.acquire(session, _in_flight_name(item_id), holder, lease, now):
+        return None
     before = _item(row)
     mark_attempt(session, item_id)
-    row.next_attempt_at = now + lease
     return before
+
+
+def _landed(session: Session, item_id: int) -> None:
+    """The attempt is over (sent, rescheduled or dead): its in-flight lease goes."""
+    session.execute(delete(LeaseRow).where(LeaseRow.name == _in_flight_name(item_id)))
 
 
 @dataclass(frozen=True)
@@ -334,6 +401,7 @@ def target(session: Session, key: str) -> SentTarget | None:
 def record_sent(session: Session, item_id: int, now: datetime, ts: str | None,
                 channel_id: str | None) -> None:
     """Mark sent, remember the channel id, and stamp the alert case a `post` belongs to."""
+    _landed(session, item_id)
     row = session.get(OutboxRow, item_id)
     if row is None:
         return
@@ -352,6 +420,7 @@ def record_sent(session: Session, item_id: int, now: datetime, ts: str | None,
 
 
 def reschedule(session: Session, item_id: int, error: str, retry_at: datetime) -> None:
+    _landed(session, item_id)
     row = session.get(OutboxRow, item_id)
     if row is not None:
         row.last_error = error[:2000]
@@ -359,6 +428,7 @@ def reschedule(session: Session, item_id: int, error: str, retry_at: datetime) -
 
 
 def give_up(session: Session, item_id: int, error: str) -> None:
+    _landed(session, item_id)
     row = session.get(OutboxRow, item_id)
     if row is not None:
         row.last_error = error[:2000]

@@ -193,6 +193,50 @@ def test_crash_between_send_and_record_is_reconciled(
     assert alert.slack_ts == emulator.top_level(CHANNEL)[0].ts
 
 
+def test_an_uncertain_item_holds_back_only_itself_and_its_thread(
+        db: Database, world: World, emulator: SlackEmulator,
+        client: WebClient, sleeper: Sleeper, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker killed mid-call leaves one item whose fate is unknown for its in-flight lease.
+    Only that item (and its thread reply and card update, which need it) waits; the 30 alerts
+    queued behind it go out once a live worker's call would have ended, still in order."""
+    config = make_config(escalation={"business_hours": {"days": []},
+                                     "crisis": {"enabled": False}})  # 30 cards, not a crisis
+    now = queue_alerts(db, config, world, 1, real_now())
+    monkeypatch.setattr(delivery.store, "record_sent", lambda *a: (_ for _ in ()).throw(
+        SystemExit("killed after chat.postMessage")))
+    with pytest.raises(SystemExit):
+        delivery.deliver(db, client, config, now, sleep=sleeper)
+    monkeypatch.undo()
+    (first,) = world.outbox()
+    with db.transaction() as s:
+        enqueue(s, key="note:first", op="thread", channel=CHANNEL, now=now,
+                payload={"parent_key": first.key, "text": "nota en el hilo"})
+        enqueue(s, key="card:first", op="update", channel=CHANNEL, now=now,
+                payload={"target_key": first.key, "text": "tarjeta actualizada"})
+    for i in range(30):
+        world.mention(f"queja detrás {i}", at=now - minutes(20) + timedelta(seconds=i))
+    assert engine.run(db, config, now).new_alerts == 30
+
+    # while a live worker's call could still be under way, the channel has one sender
+    assert delivery.deliver(db, client, config, now + timedelta(seconds=5),
+                            sleep=sleeper).sent == 0
+    after_call = now + delivery.CHANNEL_HOLD + timedelta(seconds=1)
+    assert after_call < now + delivery.IN_FLIGHT_LEASE
+    report = delivery.deliver(db, client, config, after_call, sleep=sleeper)
+    assert (report.sent, report.reconciled, report.pending) == (30, 0, 3)
+    sent = [m.text.split(": ")[-1] for m in emulator.top_level(CHANNEL)]
+    assert sent[1:] == [f"queja detrás {i}" for i in range(30)]  # in order
+    landed = emulator.top_level(CHANNEL)[0]
+    assert emulator.thread(landed) == [] and landed.updates == 0  # they wait for its ts
+    assert world.outbox(key=first.key)[0].attempts == 1  # not re-sent while uncertain
+
+    report = delivery.deliver(db, client, config, now + minutes(3), sleep=sleeper)
+    assert (report.sent, report.reconciled, report.pending) == (2, 1, 0)
+    assert len(emulator.top_level(CHANNEL)) == 31 and posts(emulator) == 32
+    assert [m.text for m in emulator.thread(landed)] == ["nota en el hilo"]
+    assert landed.updates == 1
+
+
 def test_crash_on_a_thread_reply_is_reconciled_with_replies(
         db: Database, config: Config, world: World, emulator: SlackEmulator,
         client: WebClient, sleeper: Sleeper, monkeypatch: pytest.MonkeyPatch) -> None:
