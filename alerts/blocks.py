@@ -6,6 +6,10 @@ push a block over Slack's limits (which would make Slack reject the whole messag
 complaint unseen). The only mention syntax produced here is the on-call group's
 `<!subteam^ID>`, from configuration, and `<@U…>` for Slack user ids that our own buttons
 reported, both validated by pattern.
+
+The card speaks the brand's language (`AlertCard.brand_lang`: labels, buttons, notes, from
+`alerts.i18n`), and says first why it is there (`alerts.card_text`); the suggested replies stay
+in the customer's language.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, cast
 
+from alerts.card_text import PLATFORMS, hours_note, priority_line, track_label, why_line
 from alerts.escape import (
     BUTTON_VALUE_LIMIT,
     CONTEXT_ELEMENT_LIMIT,
@@ -27,7 +32,7 @@ from alerts.escape import (
     slack_url,
     truncate,
 )
-from alerts.situations import situation_label
+from alerts.i18n import compact, lang_code, language_name, percent, phrase, table
 
 Block = dict[str, Any]
 
@@ -40,8 +45,8 @@ ACTION_REPLY = "vigia_reply"
 ACTION_CORRECT = "vigia_correct"
 ACTIONS_BLOCK_ID = "vigia_actions"
 
-SOURCE_NAMES = {"twitter": "X (Twitter)", "reddit": "Reddit", "facebook": "Facebook",
-                "instagram": "Instagram", "bluesky": "Bluesky"}
+SOURCE_NAMES = PLATFORMS
+SUGGESTION_BLOCK_PREFIX = "vigia_suggestion_"  # block_id of each suggested reply's section
 LABEL_EMOJI = {"negative": "😠", "neutral": "😐", "positive": "😊"}
 QUOTE_LIMIT = 2_800  # leaves room for the "> " prefixes inside the 3,000 section limit
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
@@ -90,6 +95,12 @@ class AlertCard:
     probability: float | None = None  # P(track) from the reply head; None on Vigía 1 cards
     priority_reasons: list[str] = field(default_factory=list)
     brand_lang: str = "en"  # the language the team reads the card in
+    # The brand's business hours, for "outside business hours" (whose hours, when the clock
+    # starts); empty on cards stored before Vigía said so.
+    timezone: str = ""
+    hours_days: list[str] = field(default_factory=list)  # ["mon", ..., "fri"]
+    hours_span: str = ""  # "09:00–19:00"
+    clock_starts_at: str | None = None  # ISO instant the SLA clock starts; None = when posted
 
 
 class ExampleLike(Protocol):
@@ -213,13 +224,6 @@ def button_value(alert_key: str) -> str:
     return alert_key
 
 
-def situation_text(situation: str, lang: str | None) -> str:
-    """English name for the team, plus the customer's language when it differs."""
-    english = situation_label(situation, "en")
-    local = situation_label(situation, lang)
-    return english if local == english else f"{english} ({lang}: {local})"
-
-
 # ---------------------------------------------------------------------------- messages
 
 
@@ -233,15 +237,16 @@ def _button(text: str, action_id: str, value: str, style: str | None = None) -> 
 
 def _actions(card: AlertCard) -> Block:
     value = button_value(card.alert_key)
+    words = table("card", card.brand_lang)
     return {
         "type": "actions",
         "block_id": ACTIONS_BLOCK_ID,
         "elements": [
-            _button("✅ Mark answered", ACTION_ANSWERED, value, "primary"),
-            _button("💤 Snooze 1 h", ACTION_SNOOZE, value),
-            _button("🚫 Not relevant", ACTION_NOT_RELEVANT, value),
-            _button("🙋 Assign to me", ACTION_ASSIGN, value),
-            *([_button("↩️ Reply", ACTION_REPLY, value)] if card.reply_enabled else []),
+            _button(words["btn_answered"], ACTION_ANSWERED, value, "primary"),
+            _button(words["btn_snooze"], ACTION_SNOOZE, value),
+            _button(words["btn_not_relevant"], ACTION_NOT_RELEVANT, value),
+            _button(words["btn_assign"], ACTION_ASSIGN, value),
+            *([_button(words["btn_reply"], ACTION_REPLY, value)] if card.reply_enabled else []),
             _correct_menu(card),
         ],
     }
@@ -250,27 +255,38 @@ def _actions(card: AlertCard) -> Block:
 def _reply_button_block(card: AlertCard) -> Block:
     """The Reply button alone, for SLA follow-ups in the thread."""
     return {"type": "actions", "block_id": "vigia_reply_actions",
-            "elements": [_button("↩️ Reply", ACTION_REPLY, button_value(card.alert_key),
-                                 "primary")]}
+            "elements": [_button(phrase("card", card.brand_lang, "btn_reply"), ACTION_REPLY,
+                                 button_value(card.alert_key), "primary")]}
 
 
-CORRECTION_OPTIONS = (("complaint", "It is a complaint"), ("question", "It is a question"),
-                      ("praise", "It is praise"), ("other", "Not a complaint / nothing to answer"))
+CORRECTION_CATEGORIES = ("complaint", "question", "praise", "other")
+
+
+def correction_text(category: str, track: str, lang: str | None) -> str:
+    """The menu's words: "Es una pregunta"; for "other", "No es una queja (nada que responder)"
+    on a complaint card and "No es una pregunta (…)" on a question card."""
+    key = f"fix_other_{'question' if track == 'question' else 'complaint'}" \
+        if category == "other" else f"fix_{category}"
+    return phrase("card", lang, key)
 
 
 def _correct_menu(card: AlertCard) -> Block:
     """Tell Vigía what the mention really is: stored as a training example for the next model."""
-    options = [{"text": plain(f"🤔 {text}", 75), "value": f"{category}|{card.alert_key}"}
-               for category, text in CORRECTION_OPTIONS if category != card.track]
+    options = [{"text": plain(f"🤔 {correction_text(category, card.track, card.brand_lang)}",
+                              75),
+                "value": f"{category}|{card.alert_key}"}
+               for category in CORRECTION_CATEGORIES if category != card.track]
     return {"type": "overflow", "action_id": ACTION_CORRECT, "options": options}
 
 
 def answered_note(card: AlertCard) -> str:
-    """Thread note when the brand replied: "✅ Answered by @shop after 37 min"."""
-    who = f" by {handle(card.answered_by, card.source)}" if card.answered_by else ""
-    after = (f" after {duration(card.answered_after_minutes)}"
+    """Thread note when the brand replied: "✅ Respondida por @shop en 37 min" (brand language)."""
+    words = table("card", card.brand_lang)
+    who = (words["answered_by"].format(who=handle(card.answered_by, card.source))
+           if card.answered_by else "")
+    after = (words["answered_after"].format(t=duration(card.answered_after_minutes))
              if card.answered_after_minutes is not None else "")
-    return f"✅ Answered{who}{after}"
+    return f"{words['answered']}{who}{after}"
 
 
 def _closed_line(card: AlertCard) -> str | None:
@@ -279,57 +295,117 @@ def _closed_line(card: AlertCard) -> str | None:
         return card.slack_reply.line
     if card.state == "answered":
         note = answered_note(card)
-        return note if card.answered_by or not card.closed_by else (
-            f"{note} (marked by {user_mention(card.closed_by)})")
+        marked = phrase("card", card.brand_lang, "marked_by", who=_who(card.closed_by, card))
+        return note if card.answered_by or not card.closed_by else f"{note} {marked}"
     if card.state == "dismissed":
-        return f"🚫 Marked not relevant by {user_mention(card.closed_by)}"
+        return phrase("card", card.brand_lang, "dismissed", who=_who(card.closed_by, card))
     return None
 
 
+def _who(user_id: str | None, card: AlertCard) -> str:
+    return user_mention(user_id) if user_id else phrase("card", card.brand_lang, "someone")
+
+
 def _status_line(card: AlertCard) -> str | None:
+    words = table("card", card.brand_lang)
     parts = []
     if card.state == "snoozed":
-        parts.append("💤 Snoozed")
+        parts.append(words["snoozed"])
     if card.state == "escalated":
-        parts.append("⏰ Escalated: response target missed")
+        parts.append(words["escalated"])
     if card.assigned_to:
-        parts.append(f"🙋 Assigned to {user_mention(card.assigned_to)}")
+        parts.append(words["assigned"].format(who=user_mention(card.assigned_to)))
     return " · ".join(parts) or None
 
 
 def _timing(card: AlertCard) -> str:
-    left = (f"⚠️ *overdue by {duration(card.minutes_left)}*" if card.minutes_left < 0
-            else f"⏳ {duration(card.minutes_left)} left")
-    hours = "" if card.business_hours else " · 🌙 outside business hours"
-    return (f"🕒 {duration(card.age_minutes)} ago · {left} "
-            f"(target {duration(card.sla_minutes)}){hours}")
+    words = table("card", card.brand_lang)
+    remaining = duration(card.minutes_left)
+    left = (f"⚠️ *{words['overdue'].format(t=remaining)}*" if card.minutes_left < 0
+            else f"⏳ {words['left'].format(t=remaining)}")
+    return (f"🕒 {words['ago'].format(t=duration(card.age_minutes))} · {left} "
+            f"({words['target'].format(t=duration(card.sla_minutes))})")
+
+
+def _hours_note(card: AlertCard) -> str | None:
+    """Only for a mention posted outside the brand's business hours."""
+    if card.business_hours:
+        return None
+    return hours_note(brand=card.brand, days=card.hours_days, span=card.hours_span,
+                      timezone=card.timezone, clock_starts_at=card.clock_starts_at,
+                      lang=card.brand_lang)
+
+
+def _author_line(card: AlertCard, name: str) -> str:
+    """Who posted, with the reach only where the platform reports one (no "0 followers" for
+    Facebook, Reddit or Instagram comments, which give none)."""
+    shown = handle(card.author_handle, card.source)
+    line = f"👤 *{name}*{' ' + shown if shown and shown != name else ''}"
+    if card.author_reach > 0:
+        count = compact(card.author_reach, card.brand_lang)
+        line += f" · {phrase('card', card.brand_lang, 'followers', n=count)}"
+    return line
+
+
+def _suggestion_title(card: AlertCard, number: int) -> str:
+    title = f"*{phrase('card', card.brand_lang, 'suggested', n=str(number))}*"
+    customer = card.lang.split("-", 1)[0].casefold() if card.lang else None
+    if customer and customer != lang_code(card.brand_lang):
+        language = escape_mrkdwn(language_name(customer, card.brand_lang))
+        title += f" · {phrase('card', card.brand_lang, 'in_customer_lang', language=language)}"
+    return title
+
+
+def _title(card: AlertCard, source: str) -> str:
+    """"🔴 ALTA PRIORIDAD · Queja · X (Twitter) · Sol" / "❓ Pregunta sin respuesta · …"."""
+    track = track_label(card.track, card.brand_lang)
+    if card.priority == "high":
+        lead = f"🔴 {phrase('card', card.brand_lang, 'high_title')} · {track}"
+    else:
+        lead = f"{'❓' if card.track == 'question' else '🟠'} {track}"
+    return f"{lead} · {source} · {card.brand}"
+
+
+def _why(card: AlertCard) -> str:
+    """What was detected and why it is escalated, before anything else on the card."""
+    line = why_line(track=card.track, probability=card.probability, situation=card.situation,
+                    age=duration(card.age_minutes), lang=card.brand_lang)
+    urgent = priority_line(card.priority_reasons, card.brand_lang) \
+        if card.priority == "high" else None
+    return f"{line}\n{urgent}" if urgent else line
 
 
 def alert_message(card: AlertCard) -> tuple[str, list[Block]]:
-    """The alert card: who said what, how urgent, suggested replies, and the buttons."""
+    """The alert card: why it is here, who said what, how urgent, suggested replies, buttons."""
     source = SOURCE_NAMES.get(card.source, card.source.title())
     loud = card.priority == "high"
-    title = f"{'🔴 HIGH PRIORITY · ' if loud else '🟠 '}{source} · {card.brand}"
+    words = table("card", card.brand_lang)
     name = (truncate(escape_mrkdwn(" ".join(card.author_name.split())), 100)
             or handle(card.author_handle, card.source))
-    shown = handle(card.author_handle, card.source)
-    author = (f"👤 *{name}*{' ' + shown if shown and shown != name else ''} · "
-              f"{reach(card.author_reach)} followers")
-    label = f"{LABEL_EMOJI.get(card.label, '❔')} {escape_mrkdwn(card.label)}"
-    lang = escape_mrkdwn(card.lang or "unknown")
+    label_word = words.get(f"label_{card.label}", card.label)
+    label = (f"{LABEL_EMOJI.get(card.label, '❔')} {escape_mrkdwn(label_word)} "
+             f"({percent(card.confidence, card.brand_lang)})")
+    lang = escape_mrkdwn(card.lang or "?")
+    notes = [f"🔗 {slack_link(card.url, words['open_on'].format(platform=source))}",
+             f"{label} · 🌐 {lang}", _timing(card)]
+    hours = _hours_note(card)
+    if hours:
+        notes.append(hours)
     blocks: list[Block] = [
-        header(title),
-        section(author),
+        header(_title(card, source)),
+        section(_why(card)),
+        section(_author_line(card, name)),
         section(quote(card.text, more_url=card.url)),
-        context(f"🔗 {slack_link(card.url, f'Open on {source}')}",
-                f"{label} ({card.confidence:.0%}) · 🌐 {lang}", _timing(card)),
-        section(f"🧭 *Situation:* {escape_mrkdwn(situation_text(card.situation, card.lang))}"),
+        context(*notes),
     ]
     if card.suggestions:
         blocks.append({"type": "divider"})
-        for number, reply in enumerate(card.suggestions[:3], 1):
-            body = truncate(escape_mrkdwn(reply).replace("```", "ˋˋˋ"), SECTION_TEXT_LIMIT - 40)
-            blocks.append(section(f"*Suggested reply {number}*\n```{body}```"))
+        for number, suggestion in enumerate(card.suggestions[:3], 1):
+            body = truncate(escape_mrkdwn(suggestion).replace("```", "ˋˋˋ"),
+                            SECTION_TEXT_LIMIT - 200)
+            block = section(f"{_suggestion_title(card, number)}\n```{body}```")
+            block["block_id"] = f"{SUGGESTION_BLOCK_PREFIX}{number}"
+            blocks.append(block)
     status = _status_line(card)
     closed = _closed_line(card)
     if status and not closed:
@@ -338,27 +414,33 @@ def alert_message(card: AlertCard) -> tuple[str, list[Block]]:
         reply = card.slack_reply
         blocks.append(section(quote(reply.text, limit=1_000, more_url=reply.url or None)))
         if slack_url(reply.url):
-            blocks.append(context(f"🔗 {slack_link(reply.url, 'Open the reply')}"))
+            blocks.append(context(f"🔗 {slack_link(reply.url, words['open_reply'])}"))
     blocks.append(context(closed) if closed else _actions(card))
     excerpt = truncate(escape_mrkdwn(" ".join(card.text.split())), 200)
     who = handle(card.author_handle, card.source) or name
-    text = (f"{'🔴 ' if loud else ''}{escape_mrkdwn(card.brand)}: {escape_mrkdwn(card.label)} "
-            f"mention on {source} by {who}: {excerpt}")
-    return finish(text, blocks)
+    text = words["fallback"].format(brand=escape_mrkdwn(card.brand), platform=source, who=who,
+                                    track=track_label(card.track, card.brand_lang),
+                                    excerpt=excerpt)
+    return finish(f"🔴 {text}" if loud else text, blocks)
 
 
 def escalation_message(card: AlertCard, oncall_group: str | None) -> tuple[str, list[Block]]:
     """The louder thread reply when the response target passes without an answer."""
     ping = group_mention(oncall_group)
-    headline = f"⏰ Response target missed: {duration(card.age_minutes)} without answer"
+    words = table("card", card.brand_lang)
+    headline = words["missed"].format(t=duration(card.age_minutes))
     lead = f"{ping} {headline}" if ping else headline
     who = handle(card.author_handle, card.source) or escape_mrkdwn(card.author_name)
+    why = why_line(track=card.track, probability=card.probability, situation=card.situation,
+                   age=duration(card.age_minutes), lang=card.brand_lang)
+    facts = [who]
+    if card.author_reach > 0:
+        facts.append(words["followers"].format(n=compact(card.author_reach, card.brand_lang)))
+    facts.append(slack_link(card.url, words["open_post"]))
     blocks: list[Block] = [
-        section(f"*{lead}*"),
+        section(f"*{lead}*\n{why}"),
         section(quote(card.text, limit=500, more_url=card.url)),
-        context(f"{who} · {reach(card.author_reach)} followers · "
-                f"{escape_mrkdwn(situation_text(card.situation, card.lang))} · "
-                f"{slack_link(card.url, 'open the post')}"),
+        context(" · ".join(facts)),
     ]
     if card.reply_enabled:
         blocks.append(_reply_button_block(card))

@@ -30,7 +30,7 @@ from alerts.blocks import (
     ops_message,
 )
 from alerts.escape import escape_mrkdwn, slack_link, slack_url
-from alerts.policy import BrandClock, Priority, PriorityDecision, priority
+from alerts.policy import BrandClock, Priority, PriorityDecision, next_business_start, priority
 from alerts.scripts import ScriptLibrary
 from alerts.situations import SituationDetector, default_detector, question_situation
 from monitor.config import BrandSettings, Config, private_channel_for
@@ -273,7 +273,17 @@ class _Brand:
             "track": track, "probability": round(float(probability), 3),
             "priority_reasons": list(reasons), "brand_lang": self.brand.languages[0],
             "reply_enabled": self.brand.reply_from_slack.enabled,
+            **self._hours_fields(sm, level),
         }
+
+    def _hours_fields(self, sm: StoredMention, level: Priority) -> dict[str, Any]:
+        """Whose hours and when the SLA clock starts, for a card posted outside them."""
+        hours = self.clock.hours
+        starts = (next_business_start(sm.mention.created_at, self.clock.tz, hours)
+                  if self.clock.business_clock(level) else None)
+        return {"timezone": self.brand.timezone, "hours_days": list(hours.days),
+                "hours_span": f"{hours.start:%H:%M}–{hours.end:%H:%M}",
+                "clock_starts_at": _iso(starts) if starts else None}
 
     def _decide(self, sm: StoredMention, track: str) -> PriorityDecision:
         """Questions run at normal priority: reach or a severity word make a complaint urgent,

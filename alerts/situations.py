@@ -18,7 +18,10 @@ Matching rules, all documented in docs/scripts.md:
   when nothing matches (or the language is unknown) every language's rules are tried, because
   platform language tags are often wrong on short posts;
 * several situations can match: the first one in `priority` wins (money first, silence late,
-  insults and praise last, so the concrete problem behind an angry post gets the script).
+  insults and praise last, so the concrete problem behind an angry post gets the script);
+* `presale_question` and `postsale_question` are only chosen for question cases
+  (`question_situation`): their cues ("mi pedido", "tracking", "nota fiscal") are everyday words
+  in complaints too, where the concrete problem or the general apology fits better.
 """
 
 from __future__ import annotations
@@ -42,6 +45,8 @@ SITUATIONS: tuple[str, ...] = (
     "payment",
     "no_answer",
     "product_question",
+    "presale_question",
+    "postsale_question",
     "account_login",
     "abusive",
     "praise",
@@ -49,6 +54,11 @@ SITUATIONS: tuple[str, ...] = (
 )
 
 UNKNOWN = "unknown"
+# Only for question cases, post-sale cues first: "¿cuándo llega mi pedido?" is not pre-sale.
+QUESTION_SITUATIONS: tuple[str, ...] = ("postsale_question", "presale_question")
+# What a question case replaces with a pre- or post-sale question: no concrete problem named.
+GENERAL_SITUATIONS = frozenset({UNKNOWN, "praise", "abusive", "product_question",
+                                *QUESTION_SITUATIONS})
 RULES_FILE = "situations.toml"
 MAX_GAP_WORDS = 5
 MAX_TEXT = 5_000  # long Reddit posts state their problem early; keeps detection fast
@@ -68,6 +78,10 @@ SITUATION_LABELS: dict[str, dict[str, str]] = {
                   "pt": "Sem resposta do atendimento"},
     "product_question": {"en": "Product question", "es": "Pregunta sobre producto",
                          "pt": "Dúvida sobre produto"},
+    "presale_question": {"en": "Question before buying", "es": "Pregunta antes de comprar",
+                         "pt": "Dúvida antes da compra"},
+    "postsale_question": {"en": "Question about an order", "es": "Pregunta sobre un pedido",
+                          "pt": "Dúvida sobre um pedido"},
     "account_login": {"en": "Account / login", "es": "Cuenta / acceso", "pt": "Conta / acesso"},
     "abusive": {"en": "Abusive / insulting", "es": "Insultos / agresivo",
                 "pt": "Ofensivo / agressivo"},
@@ -224,13 +238,20 @@ class SituationDetector:
                     target.append(Rule(situation, lang, phrase, pattern))
         return cls(rules, unless, priority)
 
-    def explain(self, text: str, lang: str | None) -> Match:
-        """The chosen situation and every rule that fired for it (for the docs and debugging)."""
+    def explain(self, text: str, lang: str | None, *, questions: bool = False) -> Match:
+        """The chosen situation and every rule that fired for it (for the docs and debugging).
+
+        With `questions` only the question situations (`QUESTION_SITUATIONS`) are considered;
+        without it they never are.
+        """
         norm = normalise(text[:MAX_TEXT])
         code = base_lang(lang)
-        fired = self._fired(norm, lambda r: r.lang in ("any", code)) if code else []
+        def wanted(rule: Rule) -> bool:
+            return (rule.situation in QUESTION_SITUATIONS) == questions
+
+        fired = self._fired(norm, lambda r: wanted(r) and r.lang in ("any", code)) if code else []
         if not fired:
-            fired = self._fired(norm, lambda r: True)
+            fired = self._fired(norm, wanted)
         vetoed = {r.situation for r in self.unless if r.pattern.search(norm)}
         by_situation: dict[str, list[Rule]] = {}
         for rule in fired:
@@ -323,9 +344,16 @@ def detect_situation(text: str, lang: str | None) -> str:
     return default_detector().detect(text, lang)
 
 
-def question_situation(situation: str, text: str, lang: str | None) -> str:
-    """The script situation for a question case: a question about a concrete problem keeps
-    that problem's scripts; any other question gets the product-question scripts."""
-    if situation in (UNKNOWN, "praise", "abusive"):
-        return "product_question"
-    return situation
+def question_situation(situation: str, text: str, lang: str | None,
+                       detector: SituationDetector | None = None) -> str:
+    """The script situation for a question case.
+
+    A question about a concrete problem (a double charge, a return) keeps that problem's
+    scripts. Any other question is post-sale when it has a post-sale cue (order, tracking,
+    invoice, changing the address: `[situations.postsale_question]`), else pre-sale: a question
+    before buying is the common case, and its scripts fit a question with no cue at all.
+    """
+    if situation not in GENERAL_SITUATIONS:
+        return situation
+    match = (detector or default_detector()).explain(text, lang, questions=True)
+    return "postsale_question" if match.situation == "postsale_question" else "presale_question"

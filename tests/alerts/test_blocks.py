@@ -103,7 +103,7 @@ def test_alert_message_structure() -> None:
     assert "12k followers" in joined and "@ana_g" in joined
     assert "negative (87%)" in joined and "es" in joined
     assert "37 min ago" in joined and "1 h 23 min left" in joined
-    assert "Shipping delay (es: Retraso en el envío)" in joined
+    assert "*Complaint* · Shipping delay" in joined  # why it is here, in the brand's language
     assert "¿Dónde está mi pedido?" in joined
     assert "Sol" in text and "@ana_g" in text
 
@@ -122,8 +122,12 @@ def test_suggestions_each_in_own_section_easy_to_copy() -> None:
     replies = [b["text"]["text"] for b in blocks
                if b["type"] == "section" and "Suggested reply" in b["text"]["text"]]
     assert len(replies) == 3
-    assert replies[0].startswith("*Suggested reply 1*\n```Hola, Ana.")
+    assert replies[0].startswith("*Suggested reply 1* · in Spanish, the customer's language\n"
+                                 "```Hola, Ana.")
     assert "&lt;!here&gt;" in replies[0]
+    ids = [b.get("block_id") for b in blocks if b["type"] == "section"]
+    assert [i for i in ids if i and i.startswith("vigia_suggestion_")] == [
+        "vigia_suggestion_1", "vigia_suggestion_2", "vigia_suggestion_3"]
 
 
 def test_suggestions_capped_at_three_and_optional() -> None:
@@ -175,7 +179,8 @@ def test_huge_text_stays_within_limits() -> None:
                suggestions=["x" * 5000] * 3)
     text, blocks = alert_message(big)
     assert_safe(text, blocks)
-    quote = blocks[2]["text"]["text"]
+    quote = next(b["text"]["text"] for b in blocks
+                 if b["type"] == "section" and b["text"]["text"].startswith(">"))
     assert "ver original" in quote
 
 

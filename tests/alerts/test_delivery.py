@@ -74,16 +74,16 @@ def test_alert_thread_and_update_reach_slack(db: Database, config: Config, world
     delivery.deliver(db, client, config, later, sleep=sleeper)
     (escalation,) = emulator.thread(message)
     assert f"<!subteam^{ONCALL}>" in escalation.text
-    assert message.updates == 1 and "Escalated" in json.dumps(message.blocks)
+    assert message.updates == 1 and "Escalada" in json.dumps(message.blocks)
 
     world.reply(mid, at=now - minutes(93))
     engine.run(db, config, later + minutes(1))
     delivery.deliver(db, client, config, later + minutes(1), sleep=sleeper)
     assert message.updates == 2
     shown = json.dumps(message.blocks, ensure_ascii=False)
-    assert "Answered by @tiendasol after 37 min" in shown
+    assert "Respondida por @tiendasol en 37 min" in shown
     assert not any(b["type"] == "actions" for b in message.blocks)
-    assert emulator.thread(message)[-1].text == "✅ Answered by @tiendasol after 37 min"
+    assert emulator.thread(message)[-1].text == "✅ Respondida por @tiendasol en 37 min"
 
 
 def test_injection_in_a_post_pings_nobody(db: Database, config: Config, world: World,

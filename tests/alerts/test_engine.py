@@ -36,7 +36,7 @@ def test_grace_period_then_one_alert_with_card(db: Database, config: Config,
     shown = blocks_text(item.payload["blocks"])
     assert "Mi pedido no llega" in shown and "@cliente" in shown
     assert "vigia_answered" in shown and "vigia_correct" in shown
-    assert "Suggested reply 1" in shown
+    assert "Respuesta sugerida 1" in shown  # the brand's language (es)
     alert = world.alert(mid)
     assert (alert.state, alert.level, alert.priority) == ("open", 1, "normal")
     with db.transaction() as s:
@@ -50,7 +50,7 @@ def test_high_priority_skips_grace(db: Database, config: Config, world: World) -
     report = engine.run(db, config, T0 + minutes(1))
     assert report.new_alerts == 2
     assert world.alert(big).priority == world.alert(words).priority == "high"
-    assert "HIGH PRIORITY" in blocks_text(world.outbox()[0].payload["blocks"])
+    assert "ALTA PRIORIDAD" in blocks_text(world.outbox()[0].payload["blocks"])
 
 
 def test_runs_are_idempotent(db: Database, config: Config, world: World) -> None:
@@ -84,7 +84,7 @@ def test_escalation_in_thread_at_the_sla(db: Database, config: Config, world: Wo
     assert thread.op == "thread" and thread.payload["parent_key"] == f"mention:{mid}"
     assert f"<!subteam^{ONCALL}>" in thread.payload["text"]
     update = world.outbox(key=f"escalated-card:{alert.id}")[0]
-    assert "Escalated" in blocks_text(update.payload["blocks"])
+    assert "Escalada" in blocks_text(update.payload["blocks"])
     assert (alert.level, alert.state) == (2, "open")
     assert engine.run(db, config, T0 + minutes(300)).escalations == 0
 
@@ -102,10 +102,10 @@ def test_brand_reply_updates_card_and_closes(db: Database, config: Config,
     update = world.outbox(key=f"answered:{alert.id}")[0]
     assert update.op == "update" and update.payload["target_key"] == f"mention:{mid}"
     shown = blocks_text(update.payload["blocks"])
-    assert "Answered by @tiendasol after 37 min" in shown
+    assert "Respondida por @tiendasol en 37 min" in shown
     assert "vigia_answered" not in shown  # buttons gone
     note = world.outbox(key=f"answered-note:{alert.id}")[0]
-    assert note.payload["text"] == "✅ Answered by @tiendasol after 37 min"
+    assert note.payload["text"] == "✅ Respondida por @tiendasol en 37 min"
     assert engine.run(db, config, T0 + minutes(200)) == engine.EscalationReport()
 
 
@@ -128,7 +128,9 @@ def test_three_am_posts_but_pages_only_in_business_hours(db: Database, config: C
     three_am = datetime(2026, 3, 3, 2, 0, tzinfo=UTC)  # Tuesday 03:00 in Madrid
     mid = world.mention(at=three_am)
     assert engine.run(db, config, three_am + minutes(10)).new_alerts == 1
-    assert "outside business hours" in blocks_text(world.outbox()[0].payload["blocks"])
+    shown = blocks_text(world.outbox()[0].payload["blocks"])
+    assert ("publicado fuera del horario de Sol (lun–vie 09:00–19:00, Europe/Madrid): el plazo "
+            "de respuesta corre desde la publicación") in shown
     report = engine.run(db, config, three_am + minutes(125))
     assert (report.escalations, report.deferred) == (0, 1)
     assert world.alert(mid).payload["page_deferred_until"] == "2026-03-03T08:00:00+00:00"

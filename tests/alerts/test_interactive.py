@@ -101,7 +101,7 @@ def test_snooze_one_hour(db: Database, world: World, posted: tuple[str, SlackMes
     result = apply_action(db, "vigia_snooze", key, USER, NOW)
     alert = world.alerts(key=key)[0]
     assert (alert.state, alert.snoozed_until) == ("snoozed", NOW + timedelta(hours=1))
-    assert "Snoozed" in shown(result.blocks) and has_buttons(result.blocks)
+    assert "Pospuesta" in shown(result.blocks) and has_buttons(result.blocks)
 
 
 def test_not_relevant(db: Database, world: World, posted: tuple[str, SlackMessage]) -> None:
@@ -118,7 +118,7 @@ def test_assign_to_me(db: Database, world: World, posted: tuple[str, SlackMessag
     result = apply_action(db, "vigia_assign", key, USER, NOW)
     alert = world.alerts(key=key)[0]
     assert (alert.state, alert.assigned_to) == ("open", USER)
-    assert f"Assigned to <@{USER}>" in shown(result.blocks) and has_buttons(result.blocks)
+    assert f"Asignada a <@{USER}>" in shown(result.blocks) and has_buttons(result.blocks)
 
 
 def test_wrong_sentiment_records_one_correction(db: Database, world: World,

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from alerts.situations import (
+    QUESTION_SITUATIONS,
     SITUATIONS,
     RulesError,
     SituationDetector,
@@ -19,6 +20,7 @@ from alerts.situations import (
     default_detector,
     detect_situation,
     normalise,
+    question_situation,
     situation_label,
 )
 
@@ -156,7 +158,48 @@ def test_overall_accuracy_at_least_90_percent() -> None:
 
 
 def test_every_situation_has_cases() -> None:
-    assert {want for _, _, want in CASES} == set(SITUATIONS)
+    assert {want for _, _, want in CASES} == set(SITUATIONS) - set(QUESTION_SITUATIONS)
+    assert {want for _, _, want in QUESTION_CASES} >= set(QUESTION_SITUATIONS)
+
+
+# Question cases (the reply head said "question"): pre- or post-sale unless a concrete problem.
+QUESTION_CASES = [
+    ("¿Tienen stock de la talla M en negro?", "es", "presale_question"),
+    ("Una consulta: ¿hacen envíos a Chile?", "es", "presale_question"),
+    ("¿A qué hora abren el sábado?", "es", "presale_question"),
+    ("Do you ship to Canada? Is the blue one back in stock?", "en", "presale_question"),
+    ("Vocês têm esse tênis no tamanho 42?", "pt", "presale_question"),
+    ("Quero comprar o kit, aceita pix?", "pt", "presale_question"),
+    ("¿Me pasan el número de seguimiento de mi pedido?", "es", "postsale_question"),
+    ("Hola! ¿Puedo cambiar la dirección de entrega del pedido 4471?", "es", "postsale_question"),
+    ("¿Cómo pido la factura de mi compra?", "es", "postsale_question"),
+    ("Che, ¿me mandan la boleta de lo que compré el viernes?", "es", "postsale_question"),
+    ("How do I get a tracking number for my order?", "en", "postsale_question"),
+    ("Can I change the shipping address on order #5521?", "en", "postsale_question"),
+    ("I ordered on Monday, can I still add a second item?", "en", "postsale_question"),
+    ("Como faço pra pegar a nota fiscal da minha encomenda?", "pt", "postsale_question"),
+    ("Cadê o código de rastreio? Comprei ontem", "pt", "postsale_question"),
+    ("Posso alterar o endereço de entrega?", "pt", "postsale_question"),
+    # a question about a concrete problem keeps that problem's scripts
+    ("¿Por qué me cobraron dos veces el pedido?", "es", "payment"),
+    ("Why did my order arrive damaged?", "en", "damaged"),
+]
+
+
+@pytest.mark.parametrize(("text", "lang", "expected"), QUESTION_CASES)
+def test_question_situation(text: str, lang: str, expected: str) -> None:
+    detected = detect_situation(text, lang)
+    assert detected not in QUESTION_SITUATIONS  # never chosen for a complaint
+    assert question_situation(detected, text, lang) == expected
+
+
+def test_question_cues_follow_user_rules(tmp_path: Path) -> None:
+    (tmp_path / "situations.toml").write_text(
+        '[situations.postsale_question]\nes = ["mi cita"]\n', encoding="utf-8")
+    detector = SituationDetector.load(tmp_path)
+    text = "¿Puedo mover mi cita del jueves?"
+    assert question_situation("unknown", text, "es") == "presale_question"
+    assert question_situation("unknown", text, "es", detector) == "postsale_question"
 
 
 @pytest.mark.parametrize(("text", "lang"), [
