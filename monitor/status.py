@@ -12,6 +12,8 @@ from monitor.storage.alerts import outbox_summary
 from monitor.storage.db import Database
 from monitor.storage.mentions import reads_in_month
 
+LIST_MAX = 20  # open complaints listed one by one
+
 
 def _ago(when: datetime | None, now: datetime) -> str:
     if when is None:
@@ -41,6 +43,47 @@ def _volume_table(rows: list[tuple[str, str, int]]) -> list[str]:
     return out
 
 
+def _sla(c: stats.OpenComplaint, now: datetime) -> str:
+    if c.alert_state is None:
+        return "no alert yet"
+    if c.alert_state == "backfill":
+        return "not alerted (older than max_age_hours when first seen)"
+    if c.alert_state == "covered":
+        return "folded into a crisis alert"
+    if c.snoozed_until is not None and c.snoozed_until > now:
+        return f"snoozed until {c.snoozed_until:%Y-%m-%d %H:%M} UTC"
+    if c.sla_deadline is None:
+        return c.alert_state
+    if c.sla_deadline > now:
+        return f"SLA due in {_span(c.sla_deadline - now)}"
+    return f"SLA missed by {_span(now - c.sla_deadline)}" + (", escalated" if c.escalated else "")
+
+
+def _span(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} h {minutes % 60} min" if minutes % 60 else f"{minutes // 60} h"
+    return f"{minutes // 1440} d"
+
+
+def _open_complaints(found: list[stats.OpenComplaint], now: datetime) -> list[str]:
+    """Counts per brand, then each case: where, who, how old, its SLA, the link."""
+    lines = [f"open unanswered complaints: {len(found)} (no brand reply, case not closed)"]
+    per_brand: dict[str, int] = defaultdict(int)
+    for c in found:
+        per_brand[c.brand] += 1
+    lines.extend(f"    {brand}: {n}" for brand, n in sorted(per_brand.items()))
+    for c in found[:LIST_MAX]:
+        who = f"@{c.author}" if c.author and c.source not in ("facebook",) else c.author or "?"
+        lines.append(f"    - {c.source:<9} {who:<20} {_span(now - c.created_at):>9} old  "
+                     f"{_sla(c, now)}  {c.url}")
+    if len(found) > LIST_MAX:
+        lines.append(f"    ...and {len(found) - LIST_MAX} more")
+    return lines
+
+
 def render_status(db: Database, config: Config, now: datetime | None = None) -> str:
     now = now or utc_now()
     lines: list[str] = []
@@ -49,14 +92,17 @@ def render_status(db: Database, config: Config, now: datetime | None = None) -> 
             lines.append(f"mentions, {title}")
             lines.extend(_volume_table(stats.volume(session, now - span)))
         thresholds = {b.name: b.escalation.threshold for b in config.brands}
-        open_neg = stats.open_negatives(session, thresholds)
-        lines.append("open unanswered negatives")
-        lines.extend([f"    {brand}: {n}" for brand, n in open_neg] or ["    none"])
+        lines.extend(_open_complaints(stats.open_complaints(session, thresholds), now))
         lines.append("sources")
         known = {h.source: h for h in health.all_health(session)}
         for name, settings in config.sources.items():
             h = known.get(name)
-            state = "enabled" if settings.enabled else "disabled"
+            if not settings.enabled:  # its old health says nothing about today
+                was = f" (last polled {_ago(h.last_success_at, now)})" if h and \
+                    h.last_success_at else ""
+                lines.append(f"    {name:<9} disabled, not polled{was}")
+                continue
+            state = "enabled"
             if h is None:
                 lines.append(f"    {name:<9} {state}, never polled")
                 continue
