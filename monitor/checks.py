@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 from monitor.config import Config, is_loopback_or_https, missing_credentials
+from monitor.source_checks import probe_source
 
 Echo = Callable[[str], None]
 
@@ -41,6 +45,13 @@ def run_checks(config: Config, *, echo: Echo) -> int:
                  "credentials would travel in clear text")
     for line in missing_credentials(config):
         bad(line)
+    for name in enabled:
+        settings = getattr(config.sources, name)
+        if not all(os.environ.get(var) for var in settings.credential_envs().values()):
+            continue  # reported above, by variable name
+        with _quiet_libraries():
+            works, what = probe_source(name, config, os.environ)
+        (ok if works else bad)(f"{name}: {what}")
 
     echo("database")
     problems += _check_database(config, ok, bad)
@@ -60,7 +71,8 @@ def run_checks(config: Config, *, echo: Echo) -> int:
     if not token:
         bad(f"slack.token_env: environment variable {config.slack.token_env} is not set")
     else:
-        problems += _check_slack(config, ok, bad)
+        with _quiet_libraries():
+            problems += _check_slack(config, ok, bad)
     if config.slack.socket_mode and not os.environ.get(config.slack.app_token_env):
         warn(f"slack.app_token_env: {config.slack.app_token_env} not set: buttons in Slack "
              "messages will not work (Socket Mode needs an xapp- token)")
@@ -76,9 +88,38 @@ def run_checks(config: Config, *, echo: Echo) -> int:
     return problems
 
 
+@contextmanager
+def _quiet_libraries() -> Iterator[None]:
+    """Client libraries log their own `ERROR ...` lines for a refused token; `check` already
+    says what happened in plain words, so their logging is off while it probes."""
+    logging.disable(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logging.disable(logging.NOTSET)
+
+
+def _sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL (None for in-memory or another database)."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
 def _check_database(config: Config, ok: Callable[[str], None], bad: Callable[[str], None]) -> int:
     from monitor.storage.db import Database
 
+    file = _sqlite_file(config.database.url)
+    if file is not None and not file.exists():  # connecting would create it: a check must not
+        if file.parent.is_dir() and os.access(file.parent, os.W_OK):
+            ok(f"{file} does not exist yet; `vigia run` creates and migrates it")
+            return 0
+        bad(f"database.url: {file.parent} is not a writable folder: the SQLite file "
+            f"{file.name} cannot be created there")
+        return 1
     db = Database(config.database.url)
     try:
         db.ping()

@@ -62,6 +62,11 @@ def run(config_path: Path, once: bool, sandbox: bool, role: str, database_url: s
         if database_url:
             config = config.model_copy(update={"database": config.database.model_copy(
                 update={"url": database_url})})
+        if role in ("all", "collect") and not any(s.enabled for _, s in config.sources.items()):
+            raise click.ClickException(
+                f"{config.path}: no source is enabled: nothing would be collected. Set "
+                "sources.<name>.enabled = true (and its credentials), or try the sample data "
+                "with `vigia run --once --sandbox`.")
         require_credentials(config)
         if not os.environ.get(config.slack.token_env):
             click.echo(f"WARNING: {config.slack.token_env} is not set: alerts are kept in the "

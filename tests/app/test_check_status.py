@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,6 +27,9 @@ def sandboxed(tmp_path: Path, db_url: str) -> Iterator[tuple[Sandbox, Path, dict
 
     box = Sandbox(world=e2e_world(datetime.now(UTC))).start()
     config = box.configure(load_config(REPO / "config.toml"), database_url=db_url)
+    config = config.model_copy(update={"brands": [  # the sandbox's reply demo is not checked here
+        b.model_copy(update={"reply_from_slack": b.reply_from_slack.model_copy(
+            update={"enabled": False})}) for b in config.brands]})
     path = write_config(config, tmp_path / "config.toml")
     try:
         yield box, path, box.environment(config)
@@ -82,3 +86,39 @@ def test_status_after_a_cycle(sandboxed: tuple[Sandbox, Path, dict[str, str]],
     assert "twitter   enabled, status ok, last success 0 min ago" in out
     assert "X reads this month: 4 of 100000 budget, estimated spend $0.02" in out
     assert "slack outbox: 1 sent" in out
+
+
+def test_check_calls_each_source_and_slack_and_says_which_token_is_wrong(
+    sandboxed: tuple[Sandbox, Path, dict[str, str]],
+) -> None:
+    _box, path, env = sandboxed
+    fake = {var: "made-up-" + var.lower() for var in env}
+    result = CliRunner().invoke(cli, ["check", "--config", str(path)], env=fake)
+    assert result.exit_code == 1
+    out = result.output
+    for name in ("twitter", "reddit", "facebook", "instagram", "bluesky"):
+        line = next(x for x in out.splitlines() if x.strip().startswith(f"FAIL  {name}:"))
+        assert "credentials rejected" in line, line
+    slack = out.split("\nslack\n")[1].splitlines()
+    assert slack[0].strip().startswith("FAIL")  # auth.test refused the bot token
+    assert "ERROR" not in out and "Traceback" not in out
+    for value in fake.values():
+        assert value not in out
+
+
+def test_check_never_creates_the_database_file(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # database.url = "sqlite:///vigia.db" is relative
+    shutil.copy(REPO / "config.toml", tmp_path / "config.toml")
+    result = CliRunner().invoke(cli, ["check"], env={})
+    assert "vigia.db does not exist yet" in result.output
+    assert not (tmp_path / "vigia.db").exists()
+
+
+def test_run_once_without_any_source_fails_clearly(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text((REPO / "config.toml").read_text(encoding="utf-8"), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["run", "--once", "--config", str(path)], env={})
+    assert result.exit_code != 0
+    assert "no source is enabled" in result.output
+    assert "--sandbox" in result.output
