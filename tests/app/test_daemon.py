@@ -70,9 +70,10 @@ def test_daemon_alerts_reloads_keywords_and_stops_cleanly(tmp_path: Path, db_url
         add_keyword(cfg, "Tienda Sol", "terms", "SolOutlet")
         os.utime(cfg, ns=(stat.st_atime_ns, stat.st_mtime_ns))
         proc.send_signal(signal.SIGHUP)
-        assert _wait(lambda: any("SolOutlet" in q.get("query", "") for q in
-                                 box.emulators["twitter"].search_queries())), \
-            "SIGHUP did not reload"  # type: ignore[attr-defined]
+        assert _wait(lambda: any(
+            "SolOutlet" in q.get("query", "")
+            for q in box.emulators["twitter"].search_queries())  # type: ignore[attr-defined]
+        ), "SIGHUP did not reload"
 
         proc.send_signal(signal.SIGTERM)
         out, _ = proc.communicate(timeout=30)

@@ -12,6 +12,7 @@ import pytest
 from monitor.config import Config, load_config
 from monitor.runtime import Runtime
 from monitor.sandbox.runner import Sandbox
+from monitor.sandbox.slack_api import SlackMessage
 from monitor.sandbox.world import World, WorldPost, twitter_id
 from monitor.storage.db import open_database
 
@@ -48,7 +49,7 @@ class Harness:
     rt: Runtime
 
     @property
-    def alerts(self) -> list[object]:
+    def alerts(self) -> list[SlackMessage]:
         return self.box.slack.top_level(BRAND_CHANNEL)
 
 
