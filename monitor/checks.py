@@ -99,7 +99,7 @@ def _quiet_libraries() -> Iterator[None]:
         logging.disable(logging.NOTSET)
 
 
-def _sqlite_file(url: str) -> Path | None:
+def sqlite_file(url: str) -> Path | None:
     """The file of a SQLite URL (None for in-memory or another database)."""
     from sqlalchemy.engine import make_url
 
@@ -112,7 +112,7 @@ def _sqlite_file(url: str) -> Path | None:
 def _check_database(config: Config, ok: Callable[[str], None], bad: Callable[[str], None]) -> int:
     from monitor.storage.db import Database
 
-    file = _sqlite_file(config.database.url)
+    file = sqlite_file(config.database.url)
     if file is not None and not file.exists():  # connecting would create it: a check must not
         if file.parent.is_dir() and os.access(file.parent, os.W_OK):
             ok(f"{file} does not exist yet; `vigia run` creates and migrates it")

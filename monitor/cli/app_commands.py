@@ -162,12 +162,19 @@ def check(config_path: Path) -> None:
 @clear_errors
 def status(config_path: Path, database_url: str | None, sandbox: bool) -> None:
     """What is in the database: volumes, open complaints, source health, X reads and spend."""
+    from monitor.checks import sqlite_file
+    from monitor.sandbox.runner import sandbox_database_path
     from monitor.status import render_status
     from monitor.storage.db import open_database
 
     config = load(config_path)
     if sandbox:
         config = sandbox_config(config)
+    file = sqlite_file(database_url or config.database.url)
+    if file is not None and not file.exists():  # never create an empty database to show it
+        hint = (" The sandbox's results are in its own database: `vigia status --sandbox`."
+                if sandbox_database_path(config).exists() else "")
+        raise click.ClickException(f"no database yet at {file}: `vigia run` creates it.{hint}")
     db = open_database(database_url or config.database.url)
     try:
         click.echo(render_status(db, config))

@@ -51,6 +51,8 @@ def test_status_and_digest_read_what_the_sandbox_stored(folder: Path) -> None:
     assert digest["responses"]["answered"]["part"] > 0
     assert digest["responses"]["open_unanswered"] > 0
 
+    plain = CliRunner().invoke(cli, ["status", "--config", str(folder / "config.toml")], env={})
+    assert plain.exit_code != 0 and "vigia status --sandbox" in plain.output
     assert not (folder / "vigia.db").exists()  # nothing written to the real database
 
 
