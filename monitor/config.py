@@ -201,7 +201,10 @@ class DatabaseSettings(Strict):
 
 
 class SentimentSettings(Strict):
-    model: str = "bundled"  # "bundled", a Hugging Face hub id, or a local directory
+    # "bundled" (default), "bundled-fast", a Hugging Face hub id, or a local directory
+    model: str = "bundled"
+    # CPU threads of the bundled model's sentence encoders (None: the cores this process has).
+    threads: int | None = Field(default=None, ge=1, le=256)
     backend: Literal["torch", "onnx"] = "torch"
     device: str = "auto"  # auto | cpu | cuda
     batch_size: int = Field(default=32, ge=1, le=1024)

@@ -9,10 +9,6 @@ and the write is atomic, so a running daemon never reads half a file.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import stat
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +16,7 @@ import tomlkit
 from tomlkit.items import Table
 
 from monitor.config import CONFIG_VERSION, DEFAULT_THRESHOLD, ConfigError, parse_config
+from monitor.config_file import replace_config_text
 
 
 @dataclass
@@ -63,23 +60,5 @@ def migrate_file(path: Path | str, *, dry_run: bool = False) -> Migration:
     migration.changes.insert(0, f"config_version: {version} -> {CONFIG_VERSION}")
     parse_config(tomlkit.parse(text).unwrap(), path)  # never write a file that cannot load
     if not dry_run:
-        _replace(path, original, text.encode("utf-8"))
+        replace_config_text(path, original, text.encode("utf-8"))
     return migration
-
-
-def _replace(path: Path, original: bytes, data: bytes) -> None:
-    if path.read_bytes() != original:
-        raise ConfigError(f"{path}: the file changed while it was being migrated; try again")
-    mode = stat.S_IMODE(path.stat().st_mode)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise

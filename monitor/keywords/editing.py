@@ -9,9 +9,6 @@ edit leaves the file byte-for-byte unchanged.
 from __future__ import annotations
 
 import contextlib
-import os
-import stat
-import tempfile
 import tomllib
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,6 +18,7 @@ import tomlkit
 from tomlkit.items import AoT, Array, Comment, InlineTable, Table, Whitespace
 
 from monitor.config import Config, ConfigError, load_config, parse_config
+from monitor.config_file import ConfigChangedMeanwhile, replace_config_text
 from monitor.keywords.definitions import KNOWN_SOURCES, LIST_KINDS, identity, normalize_value
 
 Trivia = (Comment, Whitespace)
@@ -141,7 +139,10 @@ def _edit(
             f"{where}: refusing to remove the brand's last term, phrase, hashtag or handle "
             "(add another keyword first, or remove the brand)"
         )
-    _replace(path, original, text.encode("utf-8"))
+    try:
+        replace_config_text(path, original, text.encode("utf-8"))
+    except ConfigChangedMeanwhile as exc:
+        raise KeywordEditError(str(exc)) from None
     return new_config
 
 
@@ -222,31 +223,3 @@ def _positives(config: Config, brand: str) -> int:
     keywords = config.brand(brand).keywords
     total = keywords.positives()
     return total + sum(o.positives() for o in keywords.overrides.values())
-
-
-def _replace(path: Path, original: bytes, data: bytes) -> None:
-    """Write `data` over `path` atomically, unless someone else changed the file meanwhile."""
-    if path.read_bytes() != original:
-        raise KeywordEditError(f"{path}: the file changed while it was being edited; try again")
-    mode = stat.S_IMODE(path.stat().st_mode)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
-__all__ = [
-    "KeywordEditError",
-    "add_keyword",
-    "add_keywords",
-    "remove_keyword",
-    "remove_keywords",
-]
