@@ -1,6 +1,6 @@
 """`vigia run --once --sandbox` over the five sources, as a newcomer runs it: Instagram and
 Bluesky mentions are collected, scored and alerted, their brand replies mark them answered,
-and `vigia status` lists both sources."""
+and `vigia status` and the digest's per-source table list both sources."""
 
 from __future__ import annotations
 
@@ -60,3 +60,34 @@ def test_one_sandbox_cycle_collects_scores_alerts_and_answers_on_five_platforms(
     assert status.exit_code == 0, status.output
     for source in ("instagram", "bluesky"):
         assert f"    {source:<9} enabled, status ok" in status.output
+
+    digest = CliRunner().invoke(cli, ["digest", "--sandbox", "--format", "md", "--config",
+                                      str(config)])
+    assert digest.exit_code == 0, digest.output
+    report = Path(digest.output.strip().splitlines()[-1]).read_text(encoding="utf-8").lower()
+    for source in ("instagram", "bluesky"):  # a row in the per-source table
+        assert f"\n- {source}: " in report
+
+
+def test_check_lists_instagram_and_bluesky_and_names_their_variables(tmp_path: Path) -> None:
+    from monitor.config import load_config
+    from monitor.sandbox.runner import Sandbox
+    from tests.process_harness import write_config
+
+    base = load_config(REPO / "config.toml")
+    with Sandbox.for_config(base) as box:
+        config = box.configure(base, database_url=f"sqlite:///{tmp_path / 'check.db'}")
+        path = write_config(config, tmp_path / "config.toml")
+        env = box.environment(config)
+        result = CliRunner().invoke(cli, ["check", "--config", str(path)], env=env)
+        lines = result.output.splitlines()
+        for source in ("instagram", "bluesky"):
+            assert any(source in line and "enabled" in line for line in lines), result.output
+            assert not any("FAIL" in line and source in line.lower() for line in lines)
+        missing = {**env, "IG_ACCESS_TOKEN": "", "BLUESKY_APP_PASSWORD": ""}
+        result = CliRunner().invoke(cli, ["check", "--config", str(path)], env=missing)
+        assert result.exit_code != 0
+        for var in ("IG_ACCESS_TOKEN", "BLUESKY_APP_PASSWORD"):
+            assert f"environment variable {var} is not set" in result.output
+        for key in ("IG_ACCESS_TOKEN", "BLUESKY_APP_PASSWORD"):
+            assert env[key] not in result.output
