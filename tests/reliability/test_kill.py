@@ -101,8 +101,8 @@ def _kill_rounds(tmp_path: Path, db_url: str, stream: tuple[World, list[WorldPos
             proc.send_signal(signal.SIGKILL)
             proc.wait(timeout=30)
             with db.transaction() as s:
-                stored = s.execute(select(func.count()).select_from(MentionRow)).scalar_one()
-            mid_collect += 0 < stored < sum(1 for p in posts if world.get(p.platform, p.id))
+                so_far = s.execute(select(func.count()).select_from(MentionRow)).scalar_one()
+            mid_collect += 0 < so_far < sum(1 for p in posts if world.get(p.platform, p.id))
         world.add(*arrivals[kills * per_round:])
         # some kills landed in the middle of collecting, not all before or after it
         assert mid_collect >= min(kills, 3)
