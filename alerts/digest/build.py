@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 from alerts.digest.chart import render_chart
-from alerts.digest.compute import Detector, Target, compute_digest, tally_from_counts
+from alerts.digest.compute import Decision, Detector, Target, compute_digest, tally_from_counts
 from alerts.digest.model import Digest, PastWeek
 from alerts.digest.report import render_csv, render_html, render_json, render_markdown
 from alerts.digest.text import report_language
@@ -22,6 +22,7 @@ from monitor.storage.db import Database
 from monitor.storage.digests import (
     DigestMention,
     crisis_alerts,
+    first_collected,
     label_counts,
     week_corrections,
     week_mentions,
@@ -85,6 +86,7 @@ def load_week(
             history.append(PastWeek(past.name, tally_from_counts(counts)))
         corrections = week_corrections(session, brand, the_week.start, the_week.end)
         crises = crisis_alerts(session, brand, the_week.start, the_week.end)
+        started = first_collected(session, brand)
     digest = compute_digest(
         brand=brand,
         week=the_week,
@@ -96,6 +98,8 @@ def load_week(
         detect=detect or default_detector(config),
         language=report_language(settings.languages),
         as_of=as_of,
+        decision=Decision(esc.threshold, esc.question_threshold, esc.questions),
+        first_collected=started,
     )
     return WeekData(the_week, mentions, digest)
 

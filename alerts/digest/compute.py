@@ -13,12 +13,14 @@ from alerts.digest.model import (
     SMALL_N,
     Complaint,
     Corrections,
+    Coverage,
     Crisis,
     Day,
     Digest,
     LangCorrections,
     MentionRef,
     PastWeek,
+    Questions,
     Responses,
     Share,
     Tally,
@@ -30,7 +32,7 @@ from monitor.storage.digests import DigestCorrection, DigestCrisis, DigestMentio
 
 Detector = Callable[[str, str | None], str]
 TOP_N = 5
-NOT_COMPLAINTS = frozenset({"praise", "unknown"})
+NOT_COMPLAINTS = frozenset({"praise", "unknown", "presale_question", "postsale_question"})
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -42,6 +44,29 @@ class Target:
     clock: str = "always"  # always | business_hours
     hours: BusinessHours | None = None
     timezone: str = "UTC"
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The brand's reply-decision settings, so the digest counts what Slack alerts on."""
+
+    threshold: float = 0.5  # P(complaint) at or above: a complaint
+    question_threshold: float = 0.5  # P(question) at or above (and not a complaint): a question
+    questions: str = "alert"  # alert | digest | off
+
+
+def is_complaint(m: DigestMention, decision: Decision) -> bool:
+    """The escalation rule (a Slack correction of the category wins over the model)."""
+    if m.corrected_category is not None:
+        return m.corrected_category == "complaint"
+    return m.complaint is not None and m.complaint >= decision.threshold
+
+
+def is_question(m: DigestMention, decision: Decision) -> bool:
+    if m.corrected_category is not None:
+        return m.corrected_category == "question"
+    return (not is_complaint(m, decision) and m.question is not None
+            and m.question >= decision.question_threshold)
 
 
 def nearest_rank(values: Sequence[float], p: float) -> float | None:
@@ -143,12 +168,12 @@ def trend(current: Tally, history: Sequence[PastWeek]) -> Trend:
 
 
 def complaints(
-    negatives: Sequence[DigestMention], detect: Detector
+    found: Sequence[DigestMention], detect: Detector
 ) -> tuple[tuple[Complaint, ...], int]:
-    """Negative mentions grouped by situation (stored one, else detected); and the unclassified."""
+    """Complaints grouped by situation (stored one, else detected); and the unclassified."""
     groups: dict[str, list[DigestMention]] = {}
     unclassified = 0
-    for m in negatives:
+    for m in found:
         situation = m.situation or detect(m.text, m.lang)
         if situation in NOT_COMPLAINTS:
             unclassified += 1
@@ -157,7 +182,7 @@ def complaints(
     ranked = sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:TOP_N]
     return (
         tuple(
-            Complaint(name, len(items), Share(len(items), len(negatives)),
+            Complaint(name, len(items), Share(len(items), len(found)),
                       _ref(_by_reach(items)[0]))
             for name, items in ranked
         ),
@@ -165,26 +190,48 @@ def complaints(
     )
 
 
-def responses(negatives: Sequence[DigestMention], target: Target) -> Responses:
-    answered = [m for m in negatives if m.answered_at is not None]
+def responses(found: Sequence[DigestMention], target: Target) -> Responses:
+    """Response times of the week's complaints."""
+    answered = [m for m in found if m.answered_at is not None]
     times = [max(0.0, (m.answered_at - m.created_at).total_seconds() / 60)
              for m in answered if m.answered_at is not None]
     within = sum(1 for m in answered
                  if (t := _minutes_to_answer(m, target)) is not None and t <= target.minutes)
-    unanswered = [m for m in negatives if m.answered_at is None]
+    unanswered = [m for m in found if m.answered_at is None]
     still_open = [m for m in unanswered if m.case_closed_at is None]
     return Responses(
-        negatives=len(negatives),
-        answered=Share(len(answered), len(negatives)),
+        complaints=len(found),
+        answered=Share(len(answered), len(found)),
         median_minutes=nearest_rank(times, 50),
         p90_minutes=nearest_rank(times, 90),
-        within_target=Share(within, len(negatives)),
+        within_target=Share(within, len(found)),
         target_minutes=target.minutes,
         sla_clock=target.clock,
         open_unanswered=len(still_open),
         closed_without_reply=len(unanswered) - len(still_open),
         open_examples=tuple(_ref(m) for m in _by_reach(still_open)[:TOP_N]),
     )
+
+
+def questions(found: Sequence[DigestMention], track: str) -> Questions:
+    """The week's questions to the brand and those still without a public answer."""
+    answered = [m for m in found if m.answered_at is not None]
+    still_open = [m for m in found if m.answered_at is None and m.case_closed_at is None]
+    return Questions(
+        total=len(found),
+        answered=Share(len(answered), len(found)),
+        open_unanswered=len(still_open),
+        open_examples=tuple(_ref(m) for m in _by_reach(still_open)[:TOP_N]),
+        track=track,
+    )
+
+
+def coverage(week: Week, as_of: datetime | None, first_collected: datetime | None) -> Coverage:
+    """A week still running (`as_of` before its end) or begun before Vigía collected."""
+    until = as_of if as_of is not None and as_of < week.end else None
+    started = (first_collected if first_collected is not None
+               and week.start < first_collected < week.end else None)
+    return Coverage(until, started)
 
 
 def corrections(
@@ -226,8 +273,15 @@ def compute_digest(
     detect: Detector,
     language: str = "es",
     as_of: datetime | None = None,
+    decision: Decision | None = None,
+    first_collected: datetime | None = None,
 ) -> Digest:
-    """Every figure of one brand's week. `history` is W-1..W-4, most recent first."""
+    """Every figure of one brand's week. `history` is W-1..W-4, most recent first.
+
+    Sentiment (volume, net, top mentions) comes from the labels; complaints and questions from
+    the reply decision with the brand's thresholds, as Slack alerts on them.
+    """
+    decision = decision or Decision()
     if len(history) < 1:
         raise ValueError("history needs at least the previous week")
     week_tally = tally(m.label for m in mentions)
@@ -236,7 +290,9 @@ def compute_digest(
         per_day.setdefault(week.local_date(m.created_at), []).append(m.label)
     negatives = [m for m in mentions if m.label == "negative"]
     positives = [m for m in mentions if m.label == "positive"]
-    top_complaints, unclassified = complaints(negatives, detect)
+    found = [m for m in mentions if is_complaint(m, decision)]
+    asked = [m for m in mentions if is_question(m, decision)]
+    top_complaints, unclassified = complaints(found, detect)
     return Digest(
         brand=brand,
         week=week.name,
@@ -251,10 +307,12 @@ def compute_digest(
         languages=_ranked(Counter(m.lang or "unknown" for m in mentions)),
         trend=trend(week_tally, history),
         complaints=top_complaints,
-        unclassified_negatives=unclassified,
+        unclassified_complaints=unclassified,
         top_negative=tuple(_ref(m) for m in _by_reach(negatives)[:TOP_N]),
         top_positive=tuple(_ref(m) for m in _by_reach(positives)[:TOP_N]),
-        responses=responses(negatives, target),
+        responses=responses(found, target),
         corrections=corrections(corrections_made, mentions),
         crises=tuple(_crisis(c) for c in crises),
+        questions=questions(asked, decision.questions),
+        coverage=coverage(week, as_of, first_collected),
     )

@@ -100,21 +100,24 @@ class MentionRef:
 class Complaint:
     situation: str
     count: int
-    share: Share  # of the week's negative mentions
+    share: Share  # of the week's complaints
     example: MentionRef  # the one with most reach (earliest on a tie)
 
 
 @dataclass(frozen=True)
 class Responses:
-    """How fast the brand answered the week's negative mentions (as of `Digest.as_of`).
+    """How fast the brand answered the week's complaints (as of `Digest.as_of`).
+
+    A complaint is the reply decision's: P(complaint) at or above the brand's `threshold`, the
+    rule that opens a case in Slack, unless someone corrected the category in Slack.
 
     Percentiles are nearest-rank: p-th = the ceil(p/100 * n)-th smallest first-response time,
     so each is an observed value (the median of 4 values is the 2nd). Times are wall-clock
     minutes; `within_target` uses the brand's SLA clock (always or business hours) and counts
-    unanswered negatives as outside the target.
+    unanswered complaints as outside the target.
     """
 
-    negatives: int
+    complaints: int
     answered: Share
     median_minutes: float | None
     p90_minutes: float | None
@@ -124,6 +127,31 @@ class Responses:
     open_unanswered: int  # no public reply and no closed case
     closed_without_reply: int  # case closed in Slack without a public reply
     open_examples: tuple[MentionRef, ...]
+
+
+@dataclass(frozen=True)
+class Questions:
+    """Questions to the brand this week (P(question) at or above `question_threshold` and not a
+    complaint, or corrected to "question"), and which are still unanswered."""
+
+    total: int
+    answered: Share
+    open_unanswered: int  # no public reply and no closed case
+    open_examples: tuple[MentionRef, ...]
+    track: str = "alert"  # the brand's `questions` setting: alert | digest | off
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Whether the figures cover the whole week: `until` while the week is still running,
+    `started` when Vigía began collecting during it (its first stored mention)."""
+
+    until: datetime | None = None
+    started: datetime | None = None
+
+    @property
+    def partial(self) -> bool:
+        return self.until is not None or self.started is not None
 
 
 @dataclass(frozen=True)
@@ -166,12 +194,14 @@ class Digest:
     languages: tuple[tuple[str, int], ...]  # "unknown" where no language was detected
     trend: Trend
     complaints: tuple[Complaint, ...]
-    unclassified_negatives: int
+    unclassified_complaints: int
     top_negative: tuple[MentionRef, ...]
     top_positive: tuple[MentionRef, ...]
     responses: Responses
     corrections: Corrections
     crises: tuple[Crisis, ...]
+    questions: Questions
+    coverage: Coverage = Coverage()
 
     @property
     def total(self) -> int:

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from alerts.digest.chart import HEIGHT_PX, WIDTH_PX
 from alerts.digest.compute import Detector
 from alerts.digest.model import Digest, Share, Tally
 from alerts.digest.text import Words
@@ -42,19 +43,51 @@ def safe_url(url: str) -> str | None:
     return url if url.startswith(("https://", "http://")) else None
 
 
+def period(digest: Digest) -> str:
+    """"16–22 nov 2026": the week's local dates with the month."""
+    words = Words(digest.language)
+    first = digest.start.astimezone(ZoneInfo(digest.timezone)).date()
+    last = digest.days[-1].day if digest.days else first
+    return words.date_range(first, last)
+
+
+def coverage_note(digest: Digest) -> str | None:
+    """"Semana parcial: …" when the figures do not cover the whole week, else None."""
+    words = Words(digest.language)
+    cover = digest.coverage
+    parts = []
+    if cover.started is not None:
+        parts.append(words.partial_started.format(
+            since=words.full_moment(cover.started, digest.timezone)))
+    if cover.until is not None:
+        parts.append(words.partial_running.format(
+            until=words.full_moment(cover.until, digest.timezone)))
+    return f"{words.partial}: {'; '.join(parts)}." if parts else None
+
+
+def generated_note(digest: Digest) -> str:
+    """The footer's provenance line, for people (no internal keys)."""
+    words = Words(digest.language)
+    if digest.as_of is None:
+        return "Vigía"
+    return words.generated.format(when=words.full_moment(digest.as_of, digest.timezone),
+                                  tz=digest.timezone)
+
+
 def _context(digest: Digest) -> dict[str, Any]:
     words = Words(digest.language)
-    tz = ZoneInfo(digest.timezone)
     return {
         "d": digest,
         "w": words,
-        "start_local": digest.start.astimezone(tz).date(),
-        "end_local": digest.days[-1].day if digest.days else digest.end.astimezone(tz).date(),
+        "period": period(digest),
+        "coverage_note": coverage_note(digest),
+        "generated": generated_note(digest),
+        "chart_width": WIDTH_PX,
+        "chart_height": HEIGHT_PX,
         "snippet": snippet,
         "safe_url": safe_url,
         "when": lambda value: words.moment(value, digest.timezone),
         "share_of": lambda count: Share(count, digest.total),
-        "max_day": max([d.tally.total for d in digest.days] + [1]),
     }
 
 

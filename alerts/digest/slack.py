@@ -10,7 +10,7 @@ from typing import Any
 from slack_sdk import WebClient
 
 from alerts.digest.model import Digest, MentionRef
-from alerts.digest.report import safe_url, snippet
+from alerts.digest.report import coverage_note, generated_note, period, safe_url, snippet
 from alerts.digest.text import Words
 from alerts.slack_client import resolve_channel_id
 
@@ -31,8 +31,9 @@ def _link(url: str, label: str) -> str:
 
 
 def _ref_line(ref: MentionRef, words: Words, tz: str) -> str:
+    reach = f"{words.number(ref.reach)} {words.reach} · " if ref.reach else ""
     return (f"• “{_esc(snippet(ref.text, 110))}” — {_esc(ref.author)} · "
-            f"{words.number(ref.reach)} {words.reach} · {ref.source} · "
+            f"{reach}{ref.source} · "
             f"{words.moment(ref.created_at, tz)}"
             f"{_link(ref.url, words.link)}")
 
@@ -59,12 +60,14 @@ def summary_message(
     tz = digest.timezone
     r = digest.responses
     t = digest.trend
-    first, last = digest.days[0].day, digest.days[-1].day
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": headline(digest)[:150]}},
         {"type": "context", "elements": [{"type": "mrkdwn", "text":
-            f"{w.weekday(first)} – {w.weekday(last)} {last.year} · {tz}"}]},
+            f"{period(digest)} · {tz}"}]},
     ]
+    note = coverage_note(digest)
+    if note:
+        blocks.append(_section(f"⚠️ *{_esc(note)}*"))
     if digest.empty:
         blocks.append(_section(f"*{_esc(w.empty.format(brand=digest.brand))}*"))
     if t.net_change_vs_previous is not None:
@@ -82,11 +85,14 @@ def summary_message(
         (w.net, f"{w.points(digest.tally.net)}\n{trend}"),
         (f"{w.positive} · {w.neutral} · {w.negative}",
          " · ".join(w.share(digest.tally.share(k)) for k in ("positive", "neutral", "negative"))),
-        (w.answered, f"{w.share(r.answered)} ({r.negatives} {w.negative})"),
+        (w.answered, f"{w.share(r.answered)} ({r.complaints} {w.complaints_n})"),
         (f"{w.median} · P90", f"{w.minutes(r.median_minutes)} · {w.minutes(r.p90_minutes)}"),
         (sla, w.share(r.within_target)),
         (w.open, str(r.open_unanswered)),
         (w.crises, str(len(digest.crises))),
+        *([(w.questions_open, f"{digest.questions.open_unanswered} {w.of} "
+                              f"{digest.questions.total}")]
+          if digest.questions.track != "off" else []),
     ]))
     if digest.complaints:
         lines = [f"• *{w.situation_name(c.situation)}*: {c.count} ({w.share(c.share)}) — "
@@ -105,6 +111,7 @@ def summary_message(
             for lc in digest.corrections.by_lang)
         notes.append(f"{w.corrections}: {per_lang}")
     notes.append(w.small_note)
+    notes.append(generated_note(digest))
     if report_name:
         notes.append(f"{w.report_file}: {_esc(report_name)}")
     blocks.append({"type": "context",

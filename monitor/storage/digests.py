@@ -2,7 +2,9 @@
 
 Labels are *effective* labels: the latest Slack correction that gives a label wins over the
 model's score (people who corrected it know better); a correction without a label is ignored
-here. Everything is read "as of" a moment so a digest rebuilt later shows the same figures.
+here. The same holds for the reply decision's category ("it is a question"): the latest
+correction that names one is returned beside the model's P(complaint) and P(question).
+Everything is read "as of" a moment so a digest rebuilt later shows the same figures.
 
 The `digests` row is the never-twice guard: `claim_digest` takes it (state "sending") in its
 own transaction before anything is posted, `mark_sent` closes it, and a "sending" row whose
@@ -49,6 +51,9 @@ class DigestMention:
     situation: str | None
     answered_at: datetime | None  # first brand reply known as of the digest's moment
     case_closed_at: datetime | None  # its alert was closed (e.g. answered privately)
+    complaint: float | None = None  # the reply decision's P(complaint); None while unscored
+    question: float | None = None  # P(question)
+    corrected_category: str | None = None  # latest Slack correction's category, if any
 
 
 @dataclass(frozen=True)
@@ -108,6 +113,15 @@ def _latest_corrections(as_of: datetime | None) -> Any:
     return stmt.group_by(CorrectionRow.mention_id).subquery()
 
 
+def _latest_category(as_of: datetime | None) -> Any:
+    stmt = select(
+        CorrectionRow.mention_id.label("mention_id"), func.max(CorrectionRow.id).label("cid")
+    ).where(CorrectionRow.new_category.is_not(None))
+    if as_of is not None:
+        stmt = stmt.where(CorrectionRow.created_at <= as_of)
+    return stmt.group_by(CorrectionRow.mention_id).subquery()
+
+
 def _effective_label(as_of: datetime | None) -> tuple[Any, Any]:
     """The effective-label column and the joins it needs, as (label, join function)."""
     latest = _latest_corrections(as_of)
@@ -138,14 +152,19 @@ def week_mentions(
         replies = replies.where(ReplyRow.replied_at <= as_of)
     first = replies.group_by(ReplyRow.source, ReplyRow.parent_external_id).subquery()
     label, joins = _effective_label(as_of)
+    latest_category = _latest_category(as_of)
+    category_fix = aliased(CorrectionRow)
     stmt = (
         joins(select(MentionRow, ScoreRow.label, ScoreRow.confidence, label,
-                     first.c.replied_at, AlertRow.closed_at))
+                     first.c.replied_at, AlertRow.closed_at, ScoreRow.complaint,
+                     ScoreRow.question, category_fix.new_category))
         .outerjoin(
             first,
             and_(first.c.source == MentionRow.source, first.c.parent == MentionRow.external_id),
         )
         .outerjoin(AlertRow, AlertRow.mention_id == MentionRow.id)
+        .outerjoin(latest_category, latest_category.c.mention_id == MentionRow.id)
+        .outerjoin(category_fix, category_fix.id == latest_category.c.cid)
         .where(
             MentionRow.brand == brand,
             MentionRow.created_at >= since,
@@ -154,7 +173,8 @@ def week_mentions(
         .order_by(MentionRow.created_at, MentionRow.id)
     )
     out = []
-    for row, model_label, confidence, label, replied_at, closed_at in session.execute(stmt):
+    for (row, model_label, confidence, label, replied_at, closed_at, complaint, question,
+         category) in session.execute(stmt):
         if closed_at is not None and as_of is not None and closed_at > as_of:
             closed_at = None
         out.append(
@@ -174,9 +194,19 @@ def week_mentions(
                 situation=row.situation,
                 answered_at=replied_at,
                 case_closed_at=closed_at,
+                complaint=complaint,
+                question=question,
+                corrected_category=category,
             )
         )
     return out
+
+
+def first_collected(session: Session, brand: str) -> datetime | None:
+    """When Vigía first stored a mention of `brand` (None before any): a week that began
+    earlier was only partly watched."""
+    stmt = select(func.min(MentionRow.fetched_at)).where(MentionRow.brand == brand)
+    return session.execute(stmt).scalar_one_or_none()
 
 
 def label_counts(

@@ -13,11 +13,14 @@ worked out by hand from the table below (see test_digest_figures.py for the arit
  m7  Thu 19 08:00    twitter   pt   negative               150  shipping_delay    (after as_of)
  m8  Thu 19 20:00    reddit    en   positive (was neutral) 700
  m9  Fri 20 10:00    twitter   es   negative              9000  (detected: payment) +45 min
- m10 Fri 20 23:30    facebook  es   neutral (was negative)  10
+ m10 Fri 20 23:30    facebook  es   neutral (was negative)  10   (P(complaint) 0.3: no complaint)
  m11 Sat 21 12:00    twitter   es   positive              3000
  m12 Sun 22 23:30    twitter   es   negative                60  unknown; alert closed
  m13 Sun 22 10:00    twitter   es   positive               400
  m14 Sun 22 11:00    reddit    --   (unscored)               5
+
+Reply decision: a negative label comes with P(complaint) 0.8 (a complaint at the default
+threshold 0.5), any other with 0.05, unless a mention says otherwise.
 
 Outside the week: Sun 15 23:59 local (W46) and Mon 23 00:00 local (W48).
 Previous weeks: W46 7 pos/2 neu/1 neg by the model, one positive corrected to negative this
@@ -59,6 +62,8 @@ def add_mention(
     reply_at: datetime | None = None,
     brand: str = BRAND,
     name: str | None = None,
+    complaint: float | None = None,
+    question: float = 0.02,
 ) -> MentionRow:
     """One mention (`name` becomes its external id, URL tail and author: "m9" -> user_m9)."""
     n = name or f"x{next(_ids)}"
@@ -73,8 +78,14 @@ def add_mention(
     session.flush()
     if label is not None:
         probs = {"negative": 0.1, "neutral": 0.1, "positive": 0.1, label: 0.8}
+        p_complaint = (0.8 if label == "negative" else 0.05) if complaint is None else complaint
+        other = max(0.0, 1 - p_complaint - question)
+        category = "complaint" if p_complaint >= 0.5 else "question" if question >= 0.5 \
+            else "other"
         session.add(ScoreRow(mention_id=row.id, label=label, confidence=0.8, lang=lang,
-                             model="test", model_version="1", scored_at=created_at, **probs))
+                             model="test", model_version="1", scored_at=created_at, **probs,
+                             category=category, complaint=p_complaint, question=question,
+                             praise=0.0, other=other))
     if reply_at is not None:
         session.add(ReplyRow(source=source, external_id=f"r_{n}", parent_external_id=n,
                              account="sol_oficial", replied_at=reply_at, fetched_at=reply_at))
@@ -127,7 +138,8 @@ def load_hand_worked_week(db: Database) -> HandWorkedWeek:
                reach=700)
         m("m9", created_at=local(20, 10), label="negative", reach=9000,
           reply_at=local(20, 10, 45), text="=HYPERLINK(\"x\") cobro duplicado en mi tarjeta")
-        m10 = m("m10", created_at=local(20, 23, 30), label="negative", source="facebook",
+        m10 = m("m10", created_at=local(20, 23, 30), label="negative", complaint=0.3,
+                source="facebook",
                 reach=10)
         m("m11", created_at=local(21, 12), label="positive", reach=3000)
         m12 = m("m12", created_at=local(22, 23, 30), label="negative", reach=60,
@@ -178,6 +190,7 @@ def load_hand_worked_week(db: Database) -> HandWorkedWeek:
 def make_config(tmp_path: Path, brands: list[dict[str, Any]], **slack: Any) -> Config:
     """A validated Config whose file lives in tmp_path (so reports_dir resolves there)."""
     data: dict[str, Any] = {
+        "config_version": 2,
         "database": {"url": "sqlite:///" + str(tmp_path / "cli.db")},
         "brands": [{"keywords": {"terms": [b["name"].lower()]}, **b} for b in brands],
     }

@@ -67,7 +67,7 @@ def test_summary_and_chart_posted_once(db: Database, slack_config: Config, clien
     assert fields["*Menciones*"] == ("*Menciones*\n14 (vs. semana anterior: 10)\n"
                                      "media de 4 semanas: 4")  # 17 / 4 = 4.25
     assert "-8\n-48 pts vs. semana anterior" in fields["*Sentimiento neto*"]
-    assert fields["*Respondidas*"] == "*Respondidas*\n4 de 6 (6 negativas)"
+    assert fields["*Respondidas*"] == "*Respondidas*\n4 de 6 (6 quejas)"
     assert "45 min · 3 h 20 min" in fields["*Mediana primera respuesta · P90*"]
     text = str(summary.blocks)
     assert "Retraso en el envío*: 3 (3 de 6)" in text

@@ -81,7 +81,7 @@ def test_complaints_and_top_mentions(digest: Digest, week47: HandWorkedWeek) -> 
     assert shipping.share == Share(3, 6)
     assert shipping.example.id == ids["m1"]  # the most reach of m1, m3, m7
     assert digest.complaints[2].example.id == ids["m9"]  # detected, not stored
-    assert digest.unclassified_negatives == 1  # m12 "unknown"
+    assert digest.unclassified_complaints == 1  # m12 "unknown"
     assert [r.id for r in digest.top_negative] == [ids[k] for k in ("m9", "m1", "m5", "m3", "m7")]
     assert [r.id for r in digest.top_positive] == [ids[k] for k in ("m6", "m11", "m2", "m8", "m13")]
     assert digest.top_positive[0].url.startswith("https://example.com/twitter/")
@@ -89,7 +89,7 @@ def test_complaints_and_top_mentions(digest: Digest, week47: HandWorkedWeek) -> 
 
 def test_response_kpis(digest: Digest, week47: HandWorkedWeek) -> None:
     r = digest.responses
-    assert r.negatives == 6
+    assert r.complaints == 6
     assert r.answered == Share(4, 6)  # m1, m3, m5, m9; m7's reply comes after as_of
     # first responses 30, 45, 90, 200 min; nearest rank: p50 -> 2nd, p90 -> ceil(3.6) = 4th
     assert r.median_minutes == 45
