@@ -14,7 +14,7 @@ here sleeps.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
@@ -27,7 +27,6 @@ from sources.base import (
     Page,
     Query,
     Source,
-    SourceError,
     TransientError,
 )
 from sources.bluesky_http import BlueskyClient
@@ -151,24 +150,3 @@ def create(settings: Any, env: Mapping[str, str]) -> Source:
     )
     return BlueskySource(client, page_size=settings.page_size,
                          lookback=timedelta(hours=settings.backfill_hours))
-
-
-def probe(settings: Any, env: Mapping[str, str], accounts: Sequence[str] = ()) -> str:
-    """One cheap authenticated check for `vigia check`: log in with the app password, then
-    look the brand's accounts up (the session's own handle when none is configured). Raises
-    what a poll would raise (`AuthError` naming the variable...), so both agree."""
-    source = create(settings, env)
-    assert isinstance(source, BlueskySource)
-    wanted = [a.strip().lstrip("@").lower() for a in accounts] or [
-        env[settings.handle_env].strip().lower()]
-    try:
-        found = source.client.profiles(wanted)
-    finally:
-        source.close()
-    missing = [a for a in wanted if a not in found]
-    if missing:
-        raise SourceError(f"bluesky: brands.accounts.bluesky: no Bluesky account "
-                          f"{', '.join(missing)} (a handle such as tienda.bsky.social, or a DID)")
-    handles = sorted({str(found[a].get("handle", a)) for a in wanted})
-    return f"bluesky: logged in as {env[settings.handle_env].strip()}; accounts found: " \
-        + ", ".join(handles)

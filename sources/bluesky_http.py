@@ -150,19 +150,6 @@ class BlueskyClient:
             q=q, sort="latest", since=since, cursor=cursor, limit=limit)
         return self._call("app.bsky.feed.searchPosts", params, "searchPosts")
 
-    def profiles(self, actors: list[str]) -> dict[str, dict[str, Any]]:
-        """Profiles by lowercased handle and DID (`app.bsky.actor.getProfiles`, at most 25),
-        failures raised: for `vigia check`, which must say why."""
-        params = models.AppBskyActorGetProfiles.Params(actors=actors[:25])
-        body = self._call("app.bsky.actor.getProfiles", params, "getProfiles")
-        found: dict[str, dict[str, Any]] = {}
-        for profile in body.get("profiles") or []:
-            if isinstance(profile, dict):
-                for key in ("handle", "did"):
-                    if isinstance(profile.get(key), str):
-                        found[profile[key].lower()] = profile
-        return found
-
     def followers(self, dids: list[str]) -> dict[str, int]:
         """Followers per DID from `app.bsky.actor.getProfiles` (25 per call); {} on failure:
         reach is a nice-to-have, never a reason to lose a page of mentions."""

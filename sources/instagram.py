@@ -18,7 +18,7 @@ they are not polled here.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
@@ -268,27 +268,3 @@ def create(settings: Any, env: Mapping[str, str]) -> Source:
     return InstagramSource(client, media_window=timedelta(days=settings.media_window_days),
                            max_media=settings.max_media,
                            lookback=timedelta(hours=settings.backfill_hours))
-
-
-def probe(settings: Any, env: Mapping[str, str], accounts: Sequence[str] = ()) -> str:
-    """One cheap authenticated call for `vigia check`: read each brand account's username
-    (`/me` when none is configured). Raises what a poll would raise (`AuthError` naming the
-    variable or the missing permission, `RateLimited`, `TransientError`), so both agree."""
-    source = create(settings, env)
-    assert isinstance(source, InstagramSource)
-    try:
-        if not accounts:
-            body = source.client.get("me", {"fields": "id"})
-            return f"instagram: token valid (id {body.get('id', '?')}); no IG account configured"
-        names = []
-        for account in accounts:
-            try:
-                names.append(f"@{source._username(account) or '?'} ({account})")
-            except GraphNotFound:
-                raise AuthError(f"instagram: account {account} (brands.accounts.instagram) is not "
-                                f"readable with the token in {settings.access_token_env}: check "
-                                "the IG user id and that the token's Page is linked to it",
-                                env_var=settings.access_token_env) from None
-        return "instagram: token reads " + ", ".join(names)
-    finally:
-        source.close()

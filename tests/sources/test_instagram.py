@@ -262,22 +262,3 @@ def test_backfill_hours_bounds_the_first_poll_and_old_media_are_walked_once() ->
     finally:
         source.close()
         emulator.stop()
-
-
-def test_probe_reads_each_account_with_one_cheap_call(rig: Rig) -> None:
-    """`instagram.probe` (for `vigia check`): the token reads the brand's account, or says
-    which variable or account is wrong, never the token."""
-    settings = InstagramSettings(api_base=rig.emulator.base_url)
-    env = {"IG_ACCESS_TOKEN": ACCESS_TOKEN}
-    assert instagram.probe(settings, env, [IG]) == f"instagram: token reads @tiendasol ({IG})"
-    [request] = rig.emulator.requests_to(rf"/{IG}$")
-    assert request.query["fields"] == ["id,username"]
-    assert instagram.probe(settings, env).startswith(f"instagram: token valid (id {IG})")
-    with pytest.raises(AuthError) as err:
-        instagram.probe(settings, env, ["17841499999999999"])
-    assert "17841499999999999" in str(err.value) and err.value.env_var == "IG_ACCESS_TOKEN"
-    with pytest.raises(AuthError) as err:
-        instagram.probe(settings, {"IG_ACCESS_TOKEN": "IGQ-revoked-secret"}, [IG])
-    assert "IG_ACCESS_TOKEN" in str(err.value) and "IGQ-revoked-secret" not in str(err.value)
-    with pytest.raises(AuthError, match="IG_ACCESS_TOKEN is not set"):
-        instagram.probe(settings, {}, [IG])
