@@ -7,6 +7,7 @@ and alert delivery share work through row claims instead, so they scale across w
 
 from __future__ import annotations
 
+import collections
 import functools
 import logging
 import signal
@@ -30,7 +31,10 @@ log = logging.getLogger(__name__)
 SCORE_EVERY_S = 20
 ALERT_EVERY_S = 30
 RELOAD_CHECK_S = 5
-LEASE_TTL = timedelta(minutes=10)
+# A job's lease is short and renewed every HEARTBEAT_S while its work runs: a killed daemon's
+# leases lapse within LEASE_TTL and a live daemon's next timer takes the job over.
+LEASE_TTL = timedelta(seconds=20)
+HEARTBEAT_S = 5.0
 JOB_DEFAULTS = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 120}
 SQLITE_DAEMON_LEASE = "sqlite-daemon"
 SQLITE_DAEMON_TTL = timedelta(seconds=90)  # a killed daemon's claim lapses after this
@@ -80,6 +84,11 @@ class Daemon:
         )
         self.socket_handler: Any = None
         self._rerun: dict[str, threading.Event] = {}
+        # leases whose work runs now (a count: a retry job may share its poll's lease)
+        self._running: collections.Counter[str] = collections.Counter()
+        self._running_lock = threading.Lock()
+        self._heart_stop = threading.Event()
+        self._heart: threading.Thread | None = None
 
     # jobs -------------------------------------------------------------------------
     def _leased(self, name: str, work: Callable[[], object],
@@ -91,6 +100,8 @@ class Daemon:
         (three daemons, three polls per interval). With `hold` (the job's interval) the lease
         is kept until `hold` after the start: only its holder, which may renew its own lease,
         runs the job on schedule; another daemon takes over when the holder stops renewing.
+        While the work runs the lease lasts LEASE_TTL and `heartbeat` renews it, so a daemon
+        killed mid-poll loses it within LEASE_TTL, not a whole interval or more.
         """
 
         def job() -> None:
@@ -98,15 +109,18 @@ class Daemon:
                 return
             started = self.rt.now()
             with self.rt.db.transaction() as session:
-                if not leases.acquire(session, name, self.rt.worker_id,
-                                      max(LEASE_TTL, hold), started):
+                if not leases.acquire(session, name, self.rt.worker_id, LEASE_TTL, started):
                     log.debug("job %s held by another worker", name)
                     return
+            with self._running_lock:
+                self._running[name] += 1
             try:
                 work()
             except Exception:
                 log.exception("job %s failed", name)
             finally:
+                with self._running_lock:
+                    self._running[name] -= 1
                 with self.rt.db.transaction() as session:
                     if hold:
                         leases.hold_until(session, name, self.rt.worker_id, started + hold)
@@ -114,6 +128,28 @@ class Daemon:
                         leases.release(session, name, self.rt.worker_id)
 
         return job
+
+    def heartbeat(self) -> None:
+        """Renew the lease of every job whose work is running in this daemon (the heartbeat
+        thread calls this every HEARTBEAT_S; tests call it at chosen instants)."""
+        with self._running_lock:
+            names = sorted(n for n, count in self._running.items() if count > 0)
+        if not names:
+            return
+        now = self.rt.now()
+        with self.rt.db.transaction() as session:
+            lost = [n for n in names
+                    if not leases.renew(session, n, self.rt.worker_id, LEASE_TTL, now)]
+        for name in lost:  # a stall longer than LEASE_TTL: another daemon may run it too
+            log.warning("lease %s lapsed while its work was running; another worker may "
+                        "have taken it over", name)
+
+    def _beat(self) -> None:
+        while not self._heart_stop.wait(HEARTBEAT_S):
+            try:
+                self.heartbeat()
+            except Exception:  # a database blip: the next beat tries again
+                log.warning("lease heartbeat failed", exc_info=True)
 
     def _guarded(self, name: str, work: Callable[[], object]) -> Callable[[], None]:
         """Run `work`, and run it again if it was triggered while running (APScheduler drops
@@ -261,6 +297,9 @@ class Daemon:
                                    seconds=SQLITE_DAEMON_TTL.total_seconds() / 3,
                                    id="sqlite-daemon")
         self.schedule()
+        self._heart = threading.Thread(target=self._beat, name="vigia-lease-heartbeat",
+                                       daemon=True)
+        self._heart.start()
         self.scheduler.start()
         if self.role in ("all", "alert"):
             self._start_socket_mode()
@@ -301,7 +340,10 @@ class Daemon:
 
     def stop(self) -> None:
         self.stopping.set()
-        self.scheduler.shutdown(wait=True)
+        self.scheduler.shutdown(wait=True)  # running work finishes, its leases still renewed
+        self._heart_stop.set()
+        if self._heart is not None:
+            self._heart.join(timeout=30)
         if self.rt.db.is_sqlite:
             with self.rt.db.transaction() as session:
                 leases.release(session, SQLITE_DAEMON_LEASE, self.rt.worker_id)

@@ -27,6 +27,21 @@ def acquire(session: Session, name: str, holder: str, ttl: timedelta, now: datet
     return session.execute(stmt).first() is not None
 
 
+def renew(session: Session, name: str, holder: str, ttl: timedelta, now: datetime) -> bool:
+    """Push `holder`'s lease on `name` to `now + ttl` (the heartbeat of work still running);
+    False when the lease is no longer `holder`'s (it lapsed and another worker took it).
+
+    Leases are short and renewed while the work runs, so a worker that dies (SIGKILL, lost
+    host) stops renewing and its leases pass to a live worker within one `ttl`.
+    """
+    result = session.execute(
+        update(LeaseRow)
+        .where(LeaseRow.name == name, LeaseRow.holder == holder)
+        .values(expires_at=now + ttl)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
 def release(session: Session, name: str, holder: str) -> None:
     session.execute(delete(LeaseRow).where(LeaseRow.name == name, LeaseRow.holder == holder))
 

@@ -186,8 +186,11 @@ def test_a_poll_in_flight_is_never_run_twice(pair: tuple[Pair, Clock], world: Ga
         during = len(daemons.x.requests)
         holder = daemons.holder()
         assert holder == ("daemon-A", T0 + LEASE_TTL)  # held for the run, TTL as the bound
-        # B's timer fires while A is mid-poll, even long after A's interval has passed.
+        # B's timer fires while A is mid-poll, even long after A's interval has passed: A is
+        # alive, so its heartbeat has kept renewing the lease.
         clock.at = T0 + INTERVAL + timedelta(minutes=1)
+        daemons.daemons["A"].heartbeat()
+        assert daemons.holder() == ("daemon-A", clock.at + LEASE_TTL)
         daemons.poll_job("B")()
         assert len(daemons.x.requests) == during, "B polled while A's poll was running"
     finally:
@@ -198,6 +201,34 @@ def test_a_poll_in_flight_is_never_run_twice(pair: tuple[Pair, Clock], world: Ga
     holder = daemons.holder()
     assert holder is not None and holder[1] == T0 + INTERVAL < clock.at
     assert daemons.fire("B")
+
+
+def test_a_daemon_killed_mid_poll_loses_its_lease_within_the_ttl(
+        pair: tuple[Pair, Clock], world: GatedWorld) -> None:
+    """A killed daemon stops its heartbeat: its lease lapses LEASE_TTL after the last beat,
+    and the next timer of a live daemon polls (not 10 minutes or an interval later)."""
+    daemons, clock = pair
+    assert LEASE_TTL < INTERVAL
+    world.hold_next_read()
+    a = threading.Thread(target=daemons.poll_job("A"))
+    a.start()
+    try:
+        assert world.entered.wait(timeout=30), "A's poll never reached the API"
+        clock.at = T0 + timedelta(seconds=10)
+        daemons.daemons["A"].heartbeat()  # A's last beat; then it is SIGKILLed (no more beats)
+        last_beat = clock.at
+        clock.at = last_beat + LEASE_TTL - timedelta(seconds=1)
+        assert not daemons.fire("B")  # within the TTL A may only be slow
+        clock.at = last_beat + LEASE_TTL + timedelta(seconds=1)
+        assert daemons.fire("B"), "B could not take over the dead daemon's poll"
+        holder = daemons.holder()
+        assert holder is not None and holder[0] == "daemon-B"
+    finally:
+        world.release.set()
+        a.join(timeout=30)
+    # A's stuck thread ending late (a "zombie" poll) leaves B's lease alone
+    holder = daemons.holder()
+    assert holder is not None and holder[0] == "daemon-B"
 
 
 def test_racing_acquires_have_one_winner(db_url: str) -> None:
