@@ -84,8 +84,8 @@ def load_week(
             past = the_week.shifted(-back)
             counts = label_counts(session, brand, past.start, past.end, as_of)
             history.append(PastWeek(past.name, tally_from_counts(counts)))
-        corrections = week_corrections(session, brand, the_week.start, the_week.end)
-        crises = crisis_alerts(session, brand, the_week.start, the_week.end)
+        corrections = week_corrections(session, brand, the_week.start, the_week.end, as_of)
+        crises = crisis_alerts(session, brand, the_week.start, the_week.end, as_of)
         started = first_collected(session, brand)
     digest = compute_digest(
         brand=brand,

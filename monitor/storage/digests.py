@@ -139,10 +139,17 @@ def _effective_label(as_of: datetime | None) -> tuple[Any, Any]:
     return label, joins
 
 
+def _not_after(column: Any, as_of: datetime | None) -> list[Any]:
+    """The cut-off of a digest built "as of" a moment: nothing created after it counts, so a
+    partial week shows only what had happened by then (and a rebuild shows the same)."""
+    return [] if as_of is None else [column <= as_of]
+
+
 def week_mentions(
     session: Session, brand: str, since: datetime, until: datetime, as_of: datetime | None = None
 ) -> list[DigestMention]:
-    """Mentions of `brand` created in [since, until), oldest first, in one query."""
+    """Mentions of `brand` created in [since, until) and not after `as_of`, oldest first, in
+    one query."""
     replies = select(
         ReplyRow.source.label("source"),
         ReplyRow.parent_external_id.label("parent"),
@@ -169,6 +176,7 @@ def week_mentions(
             MentionRow.brand == brand,
             MentionRow.created_at >= since,
             MentionRow.created_at < until,
+            *_not_after(MentionRow.created_at, as_of),
         )
         .order_by(MentionRow.created_at, MentionRow.id)
     )
@@ -212,7 +220,8 @@ def first_collected(session: Session, brand: str) -> datetime | None:
 def label_counts(
     session: Session, brand: str, since: datetime, until: datetime, as_of: datetime | None = None
 ) -> dict[str, int]:
-    """Mentions per effective label created in [since, until); unscored ones as "unscored"."""
+    """Mentions per effective label created in [since, until) and not after `as_of`; unscored
+    ones as "unscored"."""
     label, joins = _effective_label(as_of)
     bucket = func.coalesce(label, "unscored")
     stmt = (
@@ -221,6 +230,7 @@ def label_counts(
             MentionRow.brand == brand,
             MentionRow.created_at >= since,
             MentionRow.created_at < until,
+            *_not_after(MentionRow.created_at, as_of),
         )
         .group_by(bucket)
     )
@@ -228,9 +238,11 @@ def label_counts(
 
 
 def week_corrections(
-    session: Session, brand: str, since: datetime, until: datetime
+    session: Session, brand: str, since: datetime, until: datetime,
+    as_of: datetime | None = None,
 ) -> list[DigestCorrection]:
-    """Sentiment corrections made in [since, until) on this brand's mentions."""
+    """Sentiment corrections made in [since, until), not after `as_of`, on this brand's
+    mentions."""
     stmt = (
         select(CorrectionRow, MentionRow.lang)
         .join(MentionRow, MentionRow.id == CorrectionRow.mention_id)
@@ -238,6 +250,7 @@ def week_corrections(
             MentionRow.brand == brand,
             CorrectionRow.created_at >= since,
             CorrectionRow.created_at < until,
+            *_not_after(CorrectionRow.created_at, as_of),
         )
         .order_by(CorrectionRow.created_at, CorrectionRow.id)
     )
@@ -254,9 +267,10 @@ def week_corrections(
 
 
 def crisis_alerts(
-    session: Session, brand: str, since: datetime, until: datetime
+    session: Session, brand: str, since: datetime, until: datetime,
+    as_of: datetime | None = None,
 ) -> list[DigestCrisis]:
-    """Crisis alerts raised for `brand` in [since, until)."""
+    """Crisis alerts raised for `brand` in [since, until), not after `as_of`."""
     stmt = (
         select(AlertRow)
         .where(
@@ -264,6 +278,7 @@ def crisis_alerts(
             AlertRow.brand == brand,
             AlertRow.created_at >= since,
             AlertRow.created_at < until,
+            *_not_after(AlertRow.created_at, as_of),
         )
         .order_by(AlertRow.created_at, AlertRow.id)
     )
