@@ -379,7 +379,12 @@ def begin_attempt(session: Session, item_id: int, now: datetime, lease: timedelt
 
 
 def _landed(session: Session, item_id: int) -> None:
-    """The attempt is over (sent, rescheduled or dead): its in-flight lease goes."""
+    """The attempt is over (sent, rescheduled or dead): its in-flight lease goes.
+
+    Called last, after the outbox row's update is flushed: `begin_attempt` locks the row, then
+    the lease, and the same order here keeps two workers from deadlocking on one item.
+    """
+    session.flush()
     session.execute(delete(LeaseRow).where(LeaseRow.name == _in_flight_name(item_id)))
 
 
@@ -401,7 +406,6 @@ def target(session: Session, key: str) -> SentTarget | None:
 def record_sent(session: Session, item_id: int, now: datetime, ts: str | None,
                 channel_id: str | None) -> None:
     """Mark sent, remember the channel id, and stamp the alert case a `post` belongs to."""
-    _landed(session, item_id)
     row = session.get(OutboxRow, item_id)
     if row is None:
         return
@@ -417,22 +421,23 @@ def record_sent(session: Session, item_id: int, now: datetime, ts: str | None,
             alert.slack_ts = ts
             alert.slack_channel_id = channel_id
             alert.sent_at = now
+    _landed(session, item_id)
 
 
 def reschedule(session: Session, item_id: int, error: str, retry_at: datetime) -> None:
-    _landed(session, item_id)
     row = session.get(OutboxRow, item_id)
     if row is not None:
         row.last_error = error[:2000]
         row.next_attempt_at = retry_at
+    _landed(session, item_id)
 
 
 def give_up(session: Session, item_id: int, error: str) -> None:
-    _landed(session, item_id)
     row = session.get(OutboxRow, item_id)
     if row is not None:
         row.last_error = error[:2000]
         row.state = "dead"
+    _landed(session, item_id)
 
 
 def known_channel_id(session: Session, channel: str) -> str | None:
