@@ -32,7 +32,16 @@ from alerts.escape import (
     slack_url,
     truncate,
 )
-from alerts.i18n import compact, lang_code, language_name, percent, phrase, table
+from alerts.i18n import (
+    compact,
+    decimal,
+    lang_code,
+    language_name,
+    number,
+    percent,
+    phrase,
+    table,
+)
 
 Block = dict[str, Any]
 
@@ -455,26 +464,30 @@ def crisis_message(
     window_minutes: int,
     examples: Sequence[ExampleLike | Sequence[Any]],
     oncall_group: str | None,
+    *,
+    lang: str | None = "en",
 ) -> tuple[str, list[Block]]:
-    """Alert for an abnormal burst of negative mentions, with a few examples to read."""
+    """Alert for an abnormal burst of negative mentions, with a few examples to read, in the
+    team's language (`lang`, the brand's first language)."""
+    words = table("card", lang)
     ping = group_mention(oncall_group)
-    brand_text = escape_mrkdwn(brand)
-    headline = (f"🚨 Possible crisis for {brand_text}: {count} negative mentions in "
-                f"{duration(window_minutes)} (usual {baseline:.1f}, ×{ratio:.1f})")
+    headline = words["crisis_headline"].format(
+        brand=escape_mrkdwn(brand), count=number(count, lang), t=duration(window_minutes),
+        usual=decimal(baseline, lang), ratio=decimal(ratio, lang))
     lead = f"{ping} {headline}" if ping else headline
     blocks: list[Block] = [
-        header(f"🚨 Possible crisis · {brand}"),
+        header(words["crisis_title"].format(brand=brand)),
         section(lead),
     ]
     shown = list(examples)[:10]
     if shown:
-        blocks.append(context("Examples, most reach first:"))
+        blocks.append(context(words["crisis_examples"]))
     ordered = sorted((example_fields(e) for e in shown), key=lambda f: -f[2])
     for text, url, count_reach in ordered:
         blocks.append(section(quote(text, limit=600, more_url=url)))
-        blocks.append(context(f"{reach(count_reach)} followers · "
-                              f"{slack_link(url, 'open the post')}"))
-    blocks.append(context("Check whether one cause explains it before answering one by one."))
+        blocks.append(context(f"{words['followers'].format(n=compact(count_reach, lang))} · "
+                              f"{slack_link(url, words['open_post'])}"))
+    blocks.append(context(words["crisis_advice"]))
     return finish(lead, blocks)
 
 

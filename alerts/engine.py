@@ -26,10 +26,12 @@ from alerts.blocks import (
     alert_message,
     answered_note,
     crisis_message,
+    duration,
     escalation_message,
     ops_message,
 )
 from alerts.escape import escape_mrkdwn, slack_link, slack_url
+from alerts.i18n import phrase
 from alerts.policy import BrandClock, Priority, PriorityDecision, next_business_start, priority
 from alerts.scripts import ScriptLibrary
 from alerts.situations import SituationDetector, default_detector, question_situation
@@ -182,7 +184,8 @@ class _Brand:
         examples = [(m.mention.text, m.mention.url, m.mention.author_reach)
                     for m in load_mentions(self.session, ids=list(check.example_ids))]
         text, blocks = crisis_message(self.brand.name, check.count, check.baseline, check.ratio,
-                                      check.window_minutes, examples, self.settings.oncall_group)
+                                      check.window_minutes, examples, self.settings.oncall_group,
+                                      lang=self.brand.languages[0])
         self._post(key, text, blocks, alert.id)
         self.counts["crisis_alerts"] += 1
 
@@ -225,8 +228,8 @@ class _Brand:
         card = card_for(alert, self.now, clock=self.clock)
         stamp = f"{until:%Y%m%dT%H%M%S}"
         left = card.minutes_left
-        note = (f":alarm_clock: Snooze over: still unanswered ({left} min left on the SLA)."
-                if left > 0 else ":alarm_clock: Snooze over: still unanswered, SLA missed.")
+        note = (phrase("card", card.brand_lang, "snooze_over_left", t=duration(left))
+                if left > 0 else phrase("card", card.brand_lang, "snooze_over_missed"))
         self._update(f"reopen-card:{alert.id}:{stamp}", alert, card)
         self._thread(f"reopen:{alert.id}:{stamp}", alert.key, note, alert.id)
         self.counts["reopened"] += 1
@@ -338,7 +341,8 @@ class _Brand:
         lang = self._lang(sm)
         situation = self.detector.detect(sm.mention.text, lang)
         if track == "question":
-            situation = question_situation(situation, sm.mention.text, lang)
+            situation = question_situation(situation, sm.mention.text, lang,
+                                           detector=self.detector)
         set_situation(self.session, sm.id, situation)
         suggestions = [] if state == "backfill" else self.scripts.suggest(
             situation, lang or self.brand.languages[0], author_name=sm.mention.author_name,

@@ -3,7 +3,7 @@ Slack card and the weekly digest share (es, en, pt; English for any other langua
 
     lang_code("es-MX") -> "es"            the table a language reads from
     phrase("card", "es", "followers", n="15 k") -> "15 k seguidores"
-    number / percent / compact / day_month / date_range / weekday_name / language_name
+    number / decimal / percent / compact / day_month / date_range / weekday_name / language_name
 
 Why one module: the card and the digest must call the same thing by the same name ("Queja" on
 the card is "quejas" in the digest), and a fourth language is added in one place.
@@ -62,6 +62,12 @@ def number(value: int, lang: str | None) -> str:
     """12345 -> "12.345" (es, pt) / "12,345" (en)."""
     text = f"{value:,}"
     return text.replace(",", ".") if lang_code(lang) in ("es", "pt") else text
+
+
+def decimal(value: float, lang: str | None, digits: int = 1) -> str:
+    """3.5 -> "3,5" (es, pt) / "3.5" (en): a ratio or an average, with its decimal comma."""
+    text = f"{value:.{digits}f}"
+    return text.replace(".", ",") if lang_code(lang) in ("es", "pt") else text
 
 
 def percent(ratio: float, lang: str | None) -> str:

@@ -55,6 +55,16 @@ CARD_WORDS: dict[str, dict[str, str]] = {
         "open_post": "abrir la publicación",
         "open_reply": "Abrir la respuesta",
         "fallback": "{brand}: {track} en {platform} de {who}: {excerpt}",
+        "snooze_over_left": "⏰ Terminó el aplazamiento: sigue sin respuesta (quedan {t} para "
+                            "el objetivo de respuesta).",
+        "snooze_over_missed": "⏰ Terminó el aplazamiento: sigue sin respuesta y el objetivo de "
+                              "respuesta está incumplido.",
+        "crisis_title": "🚨 Posible crisis · {brand}",
+        "crisis_headline": "🚨 Posible crisis para {brand}: {count} menciones negativas en {t} "
+                           "(lo habitual: {usual}, ×{ratio})",
+        "crisis_examples": "Ejemplos, los de más alcance primero:",
+        "crisis_advice": "Comprueba si una misma causa lo explica antes de responder una por "
+                         "una.",
     },
     "en": {
         "high_title": "HIGH PRIORITY",
@@ -103,6 +113,14 @@ CARD_WORDS: dict[str, dict[str, str]] = {
         "open_post": "open the post",
         "open_reply": "Open the reply",
         "fallback": "{brand}: {track} on {platform} by {who}: {excerpt}",
+        "snooze_over_left": "⏰ Snooze over: still unanswered ({t} left on the response "
+                            "target).",
+        "snooze_over_missed": "⏰ Snooze over: still unanswered, response target missed.",
+        "crisis_title": "🚨 Possible crisis · {brand}",
+        "crisis_headline": "🚨 Possible crisis for {brand}: {count} negative mentions in {t} "
+                           "(usual {usual}, ×{ratio})",
+        "crisis_examples": "Examples, most reach first:",
+        "crisis_advice": "Check whether one cause explains it before answering one by one.",
     },
     "pt": {
         "high_title": "ALTA PRIORIDADE",
@@ -151,5 +169,15 @@ CARD_WORDS: dict[str, dict[str, str]] = {
         "open_post": "abrir a publicação",
         "open_reply": "Abrir a resposta",
         "fallback": "{brand}: {track} no {platform} de {who}: {excerpt}",
+        "snooze_over_left": "⏰ Fim do adiamento: continua sem resposta (faltam {t} para a "
+                            "meta de resposta).",
+        "snooze_over_missed": "⏰ Fim do adiamento: continua sem resposta e a meta de resposta "
+                              "foi perdida.",
+        "crisis_title": "🚨 Possível crise · {brand}",
+        "crisis_headline": "🚨 Possível crise para {brand}: {count} menções negativas em {t} "
+                           "(o habitual: {usual}, ×{ratio})",
+        "crisis_examples": "Exemplos, os de maior alcance primeiro:",
+        "crisis_advice": "Verifique se uma mesma causa explica isso antes de responder uma a "
+                         "uma.",
     },
 }

@@ -19,6 +19,7 @@ from alerts.blocks import (
     AlertCard,
     alert_message,
     answered_note,
+    crisis_message,
     escalation_message,
 )
 from alerts.card_text import days_text, priority_line, reason_text
@@ -233,3 +234,47 @@ def test_engine_card_knows_the_brand_hours(db: Database, world: World) -> None:
     assert "seguidores" not in shown  # Facebook gives no reach
     assert "*Queja* · 90" in shown  # P(complaint) of the stored score
 
+
+
+CRISIS = {
+    "es": ("🚨 Posible crisis · Sol",
+           "🚨 Posible crisis para Sol: 1.200 menciones negativas en 1 h (lo habitual: 3,5, "
+           "×342,9)",
+           "Ejemplos, los de más alcance primero:", f"15{NBSP}k seguidores · ",
+           "|abrir la publicación>"),
+    "en": ("🚨 Possible crisis · Sol",
+           "🚨 Possible crisis for Sol: 1,200 negative mentions in 1 h (usual 3.5, ×342.9)",
+           "Examples, most reach first:", "15k followers · ", "|open the post>"),
+    "pt": ("🚨 Possível crise · Sol",
+           "🚨 Possível crise para Sol: 1.200 menções negativas em 1 h (o habitual: 3,5, "
+           "×342,9)",
+           "Exemplos, os de maior alcance primeiro:", f"15{NBSP}mil seguidores · ",
+           "|abrir a publicação>"),
+}
+
+
+@pytest.mark.parametrize("lang", ["es", "en", "pt"])
+def test_crisis_alert_in_the_brand_language(lang: str) -> None:
+    title, headline, examples, followers, link = CRISIS[lang]
+    text, blocks = crisis_message("Sol", 1200, 3.5, 342.857, 60,
+                                  [("Todo mal", "https://x.com/a/status/1", 15_000)], None,
+                                  lang=lang)
+    assert text == headline
+    assert blocks[0]["text"]["text"] == title
+    shown = texts(blocks)
+    assert examples in shown and followers in shown and link in shown
+    if lang != "en":
+        assert "followers" not in shown and "Check whether" not in shown
+
+
+def test_crisis_alert_from_the_engine_speaks_the_brand_language(db: Database,
+                                                                world: World) -> None:
+    config = make_config(brand={"languages": ["pt", "es"]})
+    now = datetime(2026, 3, 16, 11, 0, tzinfo=UTC)
+    for i in range(12):
+        world.mention(f"não chegou o pedido {i}", at=now - minutes(50 - i), lang="pt")
+    assert engine.run(db, config, now).crisis_alerts == 1
+    (crisis,) = world.alerts(kind="crisis")
+    post = world.outbox(key=crisis.key)[0]
+    assert "🚨 Possível crise para Sol: 12 menções negativas em 1 h" in post.payload["text"]
+    assert "Verifique se uma mesma causa" in texts(post.payload["blocks"])

@@ -79,7 +79,9 @@ def test_one_crisis_alert_then_cooldown_and_folding(db: Database, config: Config
     assert crisis_row.payload["count"] == 12 and crisis_row.payload["baseline"] == 1.0
     post = world.outbox(key=crisis_row.key)[0]
     shown = json.dumps(post.payload["blocks"], ensure_ascii=False)
-    assert "12 negative mentions" in shown and "×12.0" in shown
+    # in the brand's language (es), numbers written the Spanish way
+    assert "🚨 Posible crisis · Sol" in shown
+    assert "12 menciones negativas en 1 h (lo habitual: 1,0, ×12,0)" in shown
     assert f"<!subteam^{ONCALL}>" in post.payload["text"]
     assert shown.index("pedido 11") < shown.index("pedido 10")  # widest reach first
     covered = world.alerts(state="covered")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from alerts import engine
 from alerts.interactive import apply_action
@@ -119,8 +120,34 @@ def test_snooze_reopens_and_renotifies(db: Database, config: Config, world: Worl
     alert = world.alert(mid)
     assert (alert.state, alert.snoozed_until) == ("open", None)
     (note,) = [o for o in world.outbox(op="thread") if o.key.startswith("reopen:")]
-    assert "Snooze over" in note.payload["text"]
+    # in the brand's language (es), like the card it belongs to
+    assert note.payload["text"] == ("⏰ Terminó el aplazamiento: sigue sin respuesta (quedan "
+                                    "44 min para el objetivo de respuesta).")
     assert engine.run(db, config, T0 + minutes(77)).reopened == 0
+
+
+def test_snooze_over_after_the_target_in_english(db: Database, world: World) -> None:
+    config = make_config(brand={"languages": ["en", "es"]})
+    mid = world.mention(at=T0)
+    engine.run(db, config, T0 + minutes(10))
+    apply_action(db, "vigia_snooze", f"mention:{mid}", "U0CM", T0 + minutes(100))
+    engine.run(db, config, T0 + minutes(161))
+    (note,) = [o for o in world.outbox(op="thread") if o.key.startswith("reopen:")]
+    assert note.payload["text"] == "⏰ Snooze over: still unanswered, response target missed."
+
+
+def test_question_cases_follow_the_users_own_postsale_cues(db: Database, world: World,
+                                                           tmp_path: Path) -> None:
+    """A cue added in the user's situations.toml makes a question post-sale, as it does for
+    `vigia keywords`/the scripts: the engine asks the same detector it loaded."""
+    (tmp_path / "situations.toml").write_text(
+        '[situations.postsale_question]\nes = ["mi cita"]\n', encoding="utf-8")
+    config = make_config().model_copy(update={"scripts_dir": str(tmp_path)})
+    mid = world.mention("¿Puedo mover mi cita del jueves?", at=T0, category="question",
+                        probability=0.9)
+    assert engine.run(db, config, T0 + minutes(10)).new_alerts == 1
+    alert = world.alert(mid)
+    assert (alert.track, alert.situation) == ("question", "postsale_question")
 
 
 def test_three_am_posts_but_pages_only_in_business_hours(db: Database, config: Config,
