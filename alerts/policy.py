@@ -3,7 +3,8 @@
 Nothing here touches the database or Slack; every function takes the clock as an argument.
 
 Decisions documented here (the engine applies them):
-- Negative: label "negative" with confidence >= `threshold`.
+- A case opens for a complaint: the reply head's calibrated P(complaint) >= `threshold`; or,
+  with `questions = "alert"`, for a question: P(question) >= `question_threshold`.
 - Priority "high" when the author's reach, the engagement (likes + replies + shares), a verified
   author, or a severity word ("estafa", "lawsuit", "procon"...) says so. High priority skips the
   grace period, its SLA runs on the wall clock even when `sla_clock = "business_hours"`, and it
@@ -63,10 +64,17 @@ class PriorityDecision:
     reasons: tuple[str, ...]
 
 
-def is_negative(score: Score | None, settings: EscalationSettings) -> bool:
-    """Negative enough to alert: label negative with confidence at or above the threshold."""
-    return (score is not None and score.label == "negative"
-            and score.confidence >= settings.threshold)
+def alert_track(score: Score | None, settings: EscalationSettings) -> str | None:
+    """Why a mention would get a case: "complaint" (P(complaint) at or above `threshold`),
+    "question" (P(question) at or above `question_threshold`, with `questions = "alert"`), or
+    None. The engine asks the same of the database (`monitor.storage.alerts.unalerted_cases`)."""
+    if score is None:
+        return None
+    if score.complaint >= settings.threshold:
+        return "complaint"
+    if settings.questions == "alert" and score.question >= settings.question_threshold:
+        return "question"
+    return None
 
 
 @lru_cache(maxsize=256)

@@ -1,6 +1,11 @@
-"""Sentiment throughput and memory: bundled model vs an XLM-R-base-sized transformers model.
+"""Sentiment throughput, memory and accuracy: the bundled models vs an XLM-R-base-sized model.
 
-    python bench/sentiment_bench.py --data ../shared/data/umsab [--quick]
+    python bench/sentiment_bench.py --data ../shared/data/umsab [--quick] [--skip-xlmr]
+
+The bundled models ("bundled", the default with its sentence encoders, and "bundled-fast") are
+measured for load time, mentions/s with and without offline language detection (lingua over
+es/en/pt, as the pipeline does when a platform gives no language tag), peak RSS, UMSAB val
+macro-F1, and the complaint report on the corpus test split (sentiment/training/corpus/).
 
 Each measurement runs in its own subprocess so that its peak RSS is its own. The XLM-R model is
 built from `XLMRobertaConfig()` defaults (base size: 12 layers, hidden 768) with random weights
@@ -43,19 +48,54 @@ def sample_texts(data: Path, n: int, seed: int = 0) -> tuple[list[str], list[str
     return [pairs[i][0] for i in idx], [pairs[i][1] for i in idx]
 
 
-def bench_bundled(data: Path, n: int) -> dict[str, float]:
+def bench_bundled(data: Path, n: int, model: str) -> dict[str, float]:
     start = time.perf_counter()
-    from sentiment.bundled import BundledScorer
+    from sentiment import scorer_for_model
+    from sentiment.lang import detect_language
 
-    scorer = BundledScorer()
+    scorer = scorer_for_model(model)
     load_s = time.perf_counter() - start
     texts, langs = sample_texts(data, n)
     scorer.score(texts[:100], langs[:100])  # warm-up
+    detect_language("hola qué tal", ("es", "en", "pt"))  # lingua loads its models once
     start = time.perf_counter()
     for i in range(0, n, 512):
         scorer.score(texts[i:i + 512], langs[i:i + 512])
     elapsed = time.perf_counter() - start
-    return {"load_s": load_s, "per_s": n / elapsed, "n": n, "rss_mb": peak_rss_mb()}
+    start = time.perf_counter()
+    for i in range(0, n, 512):
+        chunk = texts[i:i + 512]
+        scorer.score(chunk, [detect_language(t, ("es", "en", "pt")) for t in chunk])
+    with_lang = time.perf_counter() - start
+    return {"load_s": load_s, "per_s": n / elapsed, "per_s_with_lang": n / with_lang, "n": n,
+            "rss_mb": peak_rss_mb()}
+
+
+def bench_accuracy(data: Path, model: str) -> dict[str, float]:
+    """UMSAB val macro-F1 and the complaint report on the corpus test split (never tuned on)."""
+    from sentiment import scorer_for_model
+    from sentiment.evaluation import evaluate, load_split
+    from sentiment.reply_evaluation import expected_calibration_error, reply_report
+    from sentiment.training.corpus_data import load_corpus
+
+    scorer = scorer_for_model(model)
+    report = evaluate(scorer, load_split(data, "val"))
+    test = load_corpus("test")
+    scores = scorer.score([e.text for e in test], [e.lang for e in test])
+    result: dict[str, float] = {"umsab_val_mean_f1": report.mean_macro_f1,
+                                "umsab_val_spanish_f1": report.by_language()["spanish"].macro_f1}
+    for threshold in (0.3, 0.4, 0.5, 0.6):
+        rep = reply_report([s.complaint for s in scores], [e.category == "complaint" for e in test],
+                           [e.lang for e in test], threshold, [s.category for s in scores],
+                           [e.category for e in test])
+        result[f"recall@{threshold}"] = rep.overall.recall
+        result[f"false_alerts@{threshold}"] = rep.overall.false_alert_rate
+        for lang, r in rep.by_language.items():
+            result[f"recall@{threshold}:{lang}"] = r.recall
+            result[f"false_alerts@{threshold}:{lang}"] = r.false_alert_rate
+        result["ece"] = expected_calibration_error(rep.calibration)
+        result["category_macro_f1"] = rep.category_macro_f1 or 0.0
+    return result
 
 
 def build_xlmr(data: Path, out: Path) -> None:
@@ -117,8 +157,10 @@ def bench_onnx(model_dir: Path, data: Path, n: int, n_agree: int) -> dict[str, f
 
 def child(args: argparse.Namespace) -> None:
     data, model_dir = Path(args.data), Path(args.model_dir) if args.model_dir else None
-    if args.part == "bundled":
-        result = bench_bundled(data, args.n)
+    if args.part in ("bundled", "bundled-fast"):
+        result = bench_bundled(data, args.n, args.part)
+    elif args.part.startswith("accuracy:"):
+        result = bench_accuracy(data, args.part.split(":", 1)[1])
     elif args.part == "build":
         build_xlmr(data, model_dir)  # type: ignore[arg-type]
         result = {}
@@ -168,7 +210,11 @@ def main() -> None:
     data = Path(args.data)
     scale = 4 if args.quick else 1
     print(f"machine: {os.cpu_count()} cores, {cpu_name()}", file=sys.stderr)
-    rows = [("bundled (numpy)", run_part("bundled", data, None, 20_000 // scale))]
+    rows = [("bundled (default: n-grams + USE + e5)", run_part("bundled", data, None,
+                                                                 2_000 // scale)),
+            ("bundled-fast (n-grams only)", run_part("bundled-fast", data, None, 20_000 // scale))]
+    accuracy = {name: run_part(f"accuracy:{name}", data, None, 0)
+                for name in ("bundled", "bundled-fast")}
     if not args.skip_xlmr:
         with tempfile.TemporaryDirectory() as tmp:
             model_dir = Path(tmp) / "xlmr-base-random"
@@ -194,6 +240,8 @@ def main() -> None:
         notes = []
         if "load_s" in r:
             notes.append(f"load {r['load_s']:.2f} s")
+        if "per_s_with_lang" in r:
+            notes.append(f"{r['per_s_with_lang']:.0f}/s with language detection")
         if naive and "XLM-R" in name and "naive" not in name:
             notes.append(f"{r['per_s'] / naive:.1f}x naive")
         if "agreement" in r:
@@ -201,6 +249,20 @@ def main() -> None:
                          f"val texts (random weights); export+quantise {r['prepare_s']:.0f} s; "
                          f"int8 file {r['int8_mb']:.0f} MB")
         print(f"| {name} | {r['per_s']:.1f} | {r['rss_mb']:.0f} | {r['n']} | {'; '.join(notes)} |")
+    print("\n| model | UMSAB val mean F1 | Spanish | corpus test: recall / false alerts at "
+          "0.3, 0.4, 0.5, 0.6 | reply category macro-F1 | ECE of P(complaint) |")
+    print("|---|---:|---:|---|---:|---:|")
+    for name, a in accuracy.items():
+        cells = ", ".join(f"{a[f'recall@{t}']:.2f} / {a[f'false_alerts@{t}']:.2f}"
+                          for t in (0.3, 0.4, 0.5, 0.6))
+        print(f"| {name} | {a['umsab_val_mean_f1']:.3f} | {a['umsab_val_spanish_f1']:.3f} | "
+              f"{cells} | {a['category_macro_f1']:.3f} | {a['ece']:.3f} |")
+    print("\nper language at 0.5 (recall / false alerts):")
+    for name, a in accuracy.items():
+        langs = sorted(k.split(":")[1] for k in a if k.startswith("recall@0.5:"))
+        print(f"  {name}: " + ", ".join(
+            f"{lang} {a[f'recall@0.5:{lang}']:.2f} / {a[f'false_alerts@0.5:{lang}']:.2f}"
+            for lang in langs))
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Build the configured `Scorer`: "bundled", a local folder, or a Hugging Face hub id."""
+"""Build the configured `Scorer`: "bundled", "bundled-fast", a local folder, or a hub id."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 BUNDLED = "bundled"
+BUNDLED_FAST = "bundled-fast"
 
 
 class _Settings(Protocol):
@@ -39,9 +40,13 @@ class ScorerSettings:
 def load_scorer(settings: SentimentSettings | _Settings | ScorerSettings) -> Scorer:
     """The scorer described by `[sentiment]` in config.toml; never downloads anything."""
     if settings.model == BUNDLED:
-        from sentiment.bundled import BundledScorer
+        from sentiment.bundled import default_scorer
 
-        return BundledScorer()
+        return default_scorer(getattr(settings, "threads", None))
+    if settings.model == BUNDLED_FAST:
+        from sentiment.bundled import fast_scorer
+
+        return fast_scorer()
     from sentiment.hf import HFScorer
 
     scorer = HFScorer(

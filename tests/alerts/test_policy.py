@@ -13,7 +13,7 @@ from alerts.policy import (
     business_minutes_between,
     find_severity_word,
     in_business_hours,
-    is_negative,
+    alert_track,
     next_business_start,
     priority,
 )
@@ -30,9 +30,9 @@ def local(y: int, mo: int, d: int, h: int, mi: int = 0, tz: ZoneInfo = MADRID) -
     return datetime(y, mo, d, h, mi, tzinfo=tz).astimezone(UTC)
 
 
-def score(label: str, confidence: float) -> Score:
-    return Score(label=label, confidence=confidence, negative=0, neutral=0,  # type: ignore[arg-type]
-                 positive=0, lang="es", model="m", model_version="1")
+def score(complaint: float, question: float = 0.0) -> Score:
+    return Score.from_probs([0.4, 0.3, 0.3], "es", "m", "1",
+                            [complaint, question, 0.0, 1 - complaint - question])
 
 
 def mention(text: str = "mal servicio", **kw: object) -> Mention:
@@ -44,12 +44,17 @@ def mention(text: str = "mal servicio", **kw: object) -> Mention:
     return Mention(**base)  # type: ignore[arg-type]
 
 
-def test_negative_needs_label_and_confidence() -> None:
-    settings = EscalationSettings(threshold=0.6)
-    assert is_negative(score("negative", 0.6), settings)
-    assert not is_negative(score("negative", 0.59), settings)
-    assert not is_negative(score("neutral", 0.99), settings)
-    assert not is_negative(None, settings)
+def test_alert_track_reads_p_complaint_then_p_question() -> None:
+    settings = EscalationSettings(threshold=0.6, question_threshold=0.5)
+    assert alert_track(score(0.6), settings) == "complaint"
+    assert alert_track(score(0.59), settings) is None
+    assert alert_track(score(0.59, 0.4), settings) is None
+    assert alert_track(score(0.3, 0.5), settings) == "question"
+    assert alert_track(score(0.65, 0.3), settings) == "complaint"
+    assert alert_track(None, settings) is None
+    for mode in ("digest", "off"):
+        quiet = EscalationSettings(questions=mode)  # type: ignore[arg-type]
+        assert alert_track(score(0.1, 0.9), quiet) is None
 
 
 @pytest.mark.parametrize(("text", "lang", "word"), [
