@@ -10,10 +10,10 @@ import pytest
 from alerts.policy import (
     BrandClock,
     add_business_minutes,
+    alert_track,
     business_minutes_between,
     find_severity_word,
     in_business_hours,
-    alert_track,
     next_business_start,
     priority,
 )
