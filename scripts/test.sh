@@ -15,7 +15,7 @@ if [ "${CI:-}" = "true" ] && ! command -v chromium >/dev/null && command -v apt-
 fi
 
 echo "== ruff"; .venv/bin/ruff check .
-echo "== mypy"; .venv/bin/mypy monitor
+echo "== mypy (monitor, sources, sentiment, alerts)"; .venv/bin/mypy
 echo "== tests on SQLite"
 .venv/bin/python -m pytest -q "$@"
 
