@@ -24,6 +24,7 @@ from monitor.storage.digests import (
     crisis_alerts,
     first_collected,
     label_counts,
+    slack_replies,
     week_corrections,
     week_mentions,
 )
@@ -87,6 +88,7 @@ def load_week(
         corrections = week_corrections(session, brand, the_week.start, the_week.end, as_of)
         crises = crisis_alerts(session, brand, the_week.start, the_week.end, as_of)
         started = first_collected(session, brand)
+        from_slack = slack_replies(session, brand, the_week.start, the_week.end, as_of)
     digest = compute_digest(
         brand=brand,
         week=the_week,
@@ -100,6 +102,8 @@ def load_week(
         as_of=as_of,
         decision=Decision(esc.threshold, esc.question_threshold, esc.questions),
         first_collected=started,
+        sent_from_slack=from_slack,
+        reply_from_slack=settings.reply_from_slack.enabled,
     )
     return WeekData(the_week, mentions, digest)
 

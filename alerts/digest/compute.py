@@ -23,12 +23,18 @@ from alerts.digest.model import (
     Questions,
     Responses,
     Share,
+    SlackReplies,
     Tally,
     Trend,
 )
 from alerts.digest.weeks import Week
 from monitor.config import BusinessHours
-from monitor.storage.digests import DigestCorrection, DigestCrisis, DigestMention
+from monitor.storage.digests import (
+    DigestCorrection,
+    DigestCrisis,
+    DigestMention,
+    DigestSlackReply,
+)
 
 Detector = Callable[[str, str | None], str]
 TOP_N = 5
@@ -226,6 +232,18 @@ def questions(found: Sequence[DigestMention], track: str) -> Questions:
     )
 
 
+def slack_replies(sent: Sequence[DigestSlackReply], enabled: bool) -> SlackReplies:
+    """How many replies the team sent from Slack this week, and how fast (nearest rank)."""
+    times = [r.response_minutes for r in sent if r.response_minutes is not None]
+    return SlackReplies(
+        sent=len(sent),
+        median_minutes=nearest_rank(times, 50),
+        p90_minutes=nearest_rank(times, 90),
+        by_source=_ranked(Counter(r.source for r in sent)),
+        enabled=enabled,
+    )
+
+
 def coverage(week: Week, as_of: datetime | None, first_collected: datetime | None) -> Coverage:
     """A week still running (`as_of` before its end) or begun before Vigía collected."""
     until = as_of if as_of is not None and as_of < week.end else None
@@ -275,6 +293,8 @@ def compute_digest(
     as_of: datetime | None = None,
     decision: Decision | None = None,
     first_collected: datetime | None = None,
+    sent_from_slack: Sequence[DigestSlackReply] = (),
+    reply_from_slack: bool = False,
 ) -> Digest:
     """Every figure of one brand's week. `history` is W-1..W-4, most recent first.
 
@@ -315,4 +335,5 @@ def compute_digest(
         crises=tuple(_crisis(c) for c in crises),
         questions=questions(asked, decision.questions),
         coverage=coverage(week, as_of, first_collected),
+        slack_replies=slack_replies(sent_from_slack, reply_from_slack),
     )

@@ -78,6 +78,8 @@ def headline_figures(digest: Digest) -> dict[str, Any]:
         "within_target": r.within_target.part,
         "open_unanswered": r.open_unanswered,
         "crises": len(digest.crises),
+        "slack_replies": digest.slack_replies.sent,
+        "slack_reply_median_minutes": digest.slack_replies.median_minutes,
     }
 
 

@@ -130,6 +130,28 @@ class Responses:
 
 
 @dataclass(frozen=True)
+class SlackReplies:
+    """Replies the team sent from Slack to the platform this week (issue 13).
+
+    Counted by when they were sent (up to `Digest.as_of`), so each reply is in exactly one
+    week. Response time is each reply's wall-clock minutes from the mention to the posted
+    reply; median and P90 are nearest-rank, as in `Responses`. `enabled` is the brand's
+    `reply_from_slack` setting: the reports mention Slack replies only where the team can send
+    them or did.
+    """
+
+    sent: int = 0
+    median_minutes: float | None = None
+    p90_minutes: float | None = None
+    by_source: tuple[tuple[str, int], ...] = ()  # most first
+    enabled: bool = False
+
+    @property
+    def shown(self) -> bool:
+        return self.enabled or self.sent > 0
+
+
+@dataclass(frozen=True)
 class Questions:
     """Questions to the brand this week (P(question) at or above `question_threshold` and not a
     complaint, or corrected to "question"), and which are still unanswered."""
@@ -202,6 +224,7 @@ class Digest:
     crises: tuple[Crisis, ...]
     questions: Questions
     coverage: Coverage = Coverage()
+    slack_replies: SlackReplies = SlackReplies()
 
     @property
     def total(self) -> int:

@@ -148,7 +148,7 @@ def render_json(digest: Digest) -> str:
 CSV_COLUMNS = (
     "created_local", "created_utc", "source", "lang", "author", "author_reach", "label",
     "model_label", "confidence", "situation", "answered_at_utc", "first_response_minutes",
-    "url", "text",
+    "slack_reply_by", "url", "text",
 )
 
 
@@ -164,7 +164,8 @@ def render_csv(
 ) -> str:
     """The week's mentions, one row each, for a spreadsheet (prefix with a BOM when saving).
 
-    `situation` is the stored one, else the detector's for negative mentions, else empty.
+    `situation` is the stored one, else the detector's for negative mentions, else empty;
+    `slack_reply_by` names who answered it from Slack (the first reply sent from there).
     """
     tz = ZoneInfo(timezone)
     out = io.StringIO()
@@ -185,6 +186,7 @@ def render_csv(
             situation or "",
             "" if m.answered_at is None else m.answered_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "" if minutes is None else minutes,
+            m.slack_reply_by or "",
             m.url, m.text,
         ]
         writer.writerow([_cell(v) for v in row])

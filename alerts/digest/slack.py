@@ -60,6 +60,7 @@ def summary_message(
     tz = digest.timezone
     r = digest.responses
     t = digest.trend
+    sr = digest.slack_replies
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": headline(digest)[:150]}},
         {"type": "context", "elements": [{"type": "mrkdwn", "text":
@@ -90,6 +91,9 @@ def summary_message(
         (sla, w.share(r.within_target)),
         (w.open, str(r.open_unanswered)),
         (w.crises, str(len(digest.crises))),
+        *([(w.slack_replies, f"{sr.sent} ({w.median_short} {w.minutes(sr.median_minutes)} · "
+                             f"P90 {w.minutes(sr.p90_minutes)})")]
+          if sr.shown else []),
         *([(w.questions_open, f"{digest.questions.open_unanswered} {w.of} "
                               f"{digest.questions.total}")]
           if digest.questions.track != "off" else []),

@@ -1,4 +1,5 @@
-"""All digest SQL: a week's records, earlier weeks' label counts, and the sent-digest log.
+"""All digest SQL: a week's records, earlier weeks' label counts, replies sent from Slack, and
+the sent-digest log.
 
 Labels are *effective* labels: the latest Slack correction that gives a label wins over the
 model's score (people who corrected it know better); a correction without a label is ignored
@@ -26,6 +27,7 @@ from monitor.storage.tables import (
     CorrectionRow,
     DigestRow,
     MentionRow,
+    PlatformReplyRow,
     ReplyRow,
     ScoreRow,
 )
@@ -54,6 +56,7 @@ class DigestMention:
     complaint: float | None = None  # the reply decision's P(complaint); None while unscored
     question: float | None = None  # P(question)
     corrected_category: str | None = None  # latest Slack correction's category, if any
+    slack_reply_by: str | None = None  # who answered it from Slack (first reply sent), if any
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,16 @@ class DigestCorrection:
     new_label: str | None
     lang: str | None  # the correction's language, else the mention's
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class DigestSlackReply:
+    """One reply the team sent from Slack to the platform (`platform_replies`, state sent)."""
+
+    source: str
+    sent_at: datetime
+    response_minutes: float | None  # from the mention to the posted reply, wall clock
+    slack_user_name: str
 
 
 @dataclass(frozen=True)
@@ -161,14 +174,23 @@ def week_mentions(
     label, joins = _effective_label(as_of)
     latest_category = _latest_category(as_of)
     category_fix = aliased(CorrectionRow)
+    from_slack = _first_slack_reply(as_of)
+    slack_reply = aliased(PlatformReplyRow)
     stmt = (
         joins(select(MentionRow, ScoreRow.label, ScoreRow.confidence, label,
                      first.c.replied_at, AlertRow.closed_at, ScoreRow.complaint,
-                     ScoreRow.question, category_fix.new_category))
+                     ScoreRow.question, category_fix.new_category,
+                     slack_reply.slack_user_name, slack_reply.slack_user))
         .outerjoin(
             first,
             and_(first.c.source == MentionRow.source, first.c.parent == MentionRow.external_id),
         )
+        .outerjoin(
+            from_slack,
+            and_(from_slack.c.source == MentionRow.source,
+                 from_slack.c.parent == MentionRow.external_id),
+        )
+        .outerjoin(slack_reply, slack_reply.id == from_slack.c.rid)
         .outerjoin(AlertRow, AlertRow.mention_id == MentionRow.id)
         .outerjoin(latest_category, latest_category.c.mention_id == MentionRow.id)
         .outerjoin(category_fix, category_fix.id == latest_category.c.cid)
@@ -182,7 +204,7 @@ def week_mentions(
     )
     out = []
     for (row, model_label, confidence, label, replied_at, closed_at, complaint, question,
-         category) in session.execute(stmt):
+         category, slack_name, slack_user) in session.execute(stmt):
         if closed_at is not None and as_of is not None and closed_at > as_of:
             closed_at = None
         out.append(
@@ -205,9 +227,50 @@ def week_mentions(
                 complaint=complaint,
                 question=question,
                 corrected_category=category,
+                slack_reply_by=(slack_name or slack_user) if slack_user is not None else None,
             )
         )
     return out
+
+
+def _first_slack_reply(as_of: datetime | None) -> Any:
+    """The first reply sent from Slack per mention (source, parent id) as of the moment."""
+    stmt = select(
+        PlatformReplyRow.source.label("source"),
+        PlatformReplyRow.parent_external_id.label("parent"),
+        func.min(PlatformReplyRow.id).label("rid"),
+    ).where(PlatformReplyRow.state == "sent")
+    if as_of is not None:
+        stmt = stmt.where(PlatformReplyRow.sent_at <= as_of)
+    return stmt.group_by(PlatformReplyRow.source, PlatformReplyRow.parent_external_id).subquery()
+
+
+def slack_replies(
+    session: Session, brand: str, since: datetime, until: datetime,
+    as_of: datetime | None = None,
+) -> list[DigestSlackReply]:
+    """Replies to `brand`'s mentions sent from Slack in [since, until), not after `as_of`.
+
+    Counted by when they were sent (not when the mention was posted), so each reply falls in
+    exactly one week's digest even when it answers last Sunday's complaint on Monday.
+    """
+    stmt = (
+        select(PlatformReplyRow)
+        .where(
+            PlatformReplyRow.brand == brand,
+            PlatformReplyRow.state == "sent",
+            PlatformReplyRow.sent_at >= since,
+            PlatformReplyRow.sent_at < until,
+            *_not_after(PlatformReplyRow.sent_at, as_of),
+        )
+        .order_by(PlatformReplyRow.sent_at, PlatformReplyRow.id)
+    )
+    return [
+        DigestSlackReply(r.source, r.sent_at, r.response_minutes,
+                         r.slack_user_name or r.slack_user)
+        for r in session.scalars(stmt)
+        if r.sent_at is not None
+    ]
 
 
 def first_collected(session: Session, brand: str) -> datetime | None:
