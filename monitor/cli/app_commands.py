@@ -58,10 +58,15 @@ def run(config_path: Path, once: bool, sandbox: bool, role: str, database_url: s
         env = box.environment(config)
         config = box.configure(config, database_url=database_url)
         click.echo(f"SANDBOX: APIs emulated on 127.0.0.1, database {config.database.url}")
-    else:
-        if database_url:
-            config = config.model_copy(update={"database": config.database.model_copy(
-                update={"url": database_url})})
+    elif database_url:
+        config = config.model_copy(update={"database": config.database.model_copy(
+            update={"url": database_url})})
+    if role != "all" and config.database.url.startswith("sqlite"):
+        raise click.UsageError(
+            "--role needs PostgreSQL: SQLite is single-process. Set database.url to "
+            "postgresql+psycopg://... to run several workers."
+        )
+    if box is None:
         if role in ("all", "collect") and not any(s.enabled for _, s in config.sources.items()):
             raise click.ClickException(
                 f"{config.path}: no source is enabled: nothing would be collected. Set "
@@ -71,11 +76,6 @@ def run(config_path: Path, once: bool, sandbox: bool, role: str, database_url: s
         if not os.environ.get(config.slack.token_env):
             click.echo(f"WARNING: {config.slack.token_env} is not set: alerts are kept in the "
                        "outbox and sent once it is (see `vigia check`).", err=True)
-    if role != "all" and config.database.url.startswith("sqlite"):
-        raise click.UsageError(
-            "--role needs PostgreSQL: SQLite is single-process. Set database.url to "
-            "postgresql+psycopg://... to run several workers."
-        )
     db = open_database(config.database.url)
     if box is not None:
         box.seed_history(db)

@@ -230,7 +230,7 @@ def test_three_workers_share_one_stream_exactly_once(tmp_path: Path, db_url: str
         env = box.environment(config)
         for name in WORKERS:  # each worker connects under its own application_name
             url = f"{db_url}?application_name={name}"
-            workers.append(Worker(name, ["run", "--role", "all", "--config", str(cfg),
+            workers.append(Worker(name, ["-v", "run", "--role", "all", "--config", str(cfg),
                                          "--db", url], env, tmp_path))
 
         def settled(state: dict[str, int]) -> bool:
