@@ -48,8 +48,12 @@ def mask_handles_and_urls(text: str) -> str:
 
 
 def clean_for_model(text: str) -> str:
-    """What every model sees: decoded escapes and entities, masked handles and links."""
+    """What every model sees: decoded escapes and entities, masked handles and links.
+
+    A lone surrogate (half an emoji, as some APIs send) becomes "?": native code downstream
+    (lingua, the encoders) cannot encode it, and one such comment must not fail its page."""
     text = html.unescape(decode_escapes(text)).replace('""', '"')
+    text = text.encode("utf-8", "replace").decode("utf-8")
     return _SPACE.sub(" ", mask_handles_and_urls(text)).strip()
 
 

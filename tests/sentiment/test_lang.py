@@ -49,3 +49,14 @@ def test_no_signal_gives_none() -> None:
 def test_low_confidence_gives_none() -> None:
     # Two letters are ambiguous between close languages; an impossible threshold forces None.
     assert detect_language("Pedido llegó", ["es", "pt"], min_confidence=1.01) is None
+
+
+def test_a_lone_surrogate_does_not_break_detection_or_scoring() -> None:
+    """Half an emoji (a lone UTF-16 surrogate) arrives in some API payloads; lingua and the
+    encoders are native code that cannot encode it, and one comment must not fail a page."""
+    from sentiment.bundled import fast_scorer
+
+    text = "mi pedido no llegó \ud83d y nadie contesta \\ud83d"
+    assert detect_language(text, ["es", "en", "pt"]) == "es"
+    (score,) = fast_scorer().score([text], ["es"])
+    assert score.category == "complaint"
