@@ -21,7 +21,6 @@ from typing import Any, ClassVar
 
 from monitor.config import DEFAULT_BACKFILL_HOURS
 from sources.base import (
-    AuthError,
     BrandAccounts,
     BrandReply,
     Cursor,
@@ -29,9 +28,14 @@ from sources.base import (
     Page,
     Query,
     Source,
-    TransientError,
 )
-from sources.facebook_http import GraphClient, GraphNotFound, next_params
+from sources.facebook_http import (
+    GraphClient,
+    GraphNotFound,
+    client_from_settings,
+    data_list,
+    next_params,
+)
 from sources.facebook_normalize import (
     FIELDS,
     POST_FIELDS,
@@ -92,7 +96,7 @@ class FacebookSource:
         resume: dict[str, str] | None = {}
         while resume is not None and len(posts) < self.max_posts:
             body = self.client.get(f"{page_id}/{edge}", {**params, **resume})
-            for raw in _data(body, edge):
+            for raw in data_list(body, "facebook", edge):
                 if isinstance(raw, dict) and isinstance(raw.get("id"), str):
                     author = raw.get("from")
                     author_id = author.get("id") if isinstance(author, dict) else None
@@ -127,7 +131,7 @@ class FacebookSource:
                     log.info("facebook: post %s is gone; its comments are skipped", post_id)
                     marks.pop(post_id, None)
                     break
-                raw_items = _data(body, "comments")
+                raw_items = data_list(body, "facebook", "comments")
                 mentions: list[Mention] = []
                 replies: list[BrandReply] = []
                 parsed, skipped = _parse(raw_items, f"comment on {post_id}")
@@ -159,7 +163,7 @@ class FacebookSource:
         params = {"fields": POST_FIELDS, "limit": "25", **since}
         for _ in range(self.max_pages):
             body = self.client.get(f"{page_id}/{edge}", {**params, **(walk.resume or {})})
-            raw_items = _data(body, edge)
+            raw_items = data_list(body, "facebook", edge)
             mentions: list[Mention] = []
             parsed, skipped = _parse(raw_items, f"{edge} item")
             for it in parsed:
@@ -187,13 +191,6 @@ def _parse(raw_items: list[Any], what: str) -> tuple[list[Any], int]:
             log.warning("facebook: skipped malformed %s: %s", what, exc)
             skipped += 1
     return parsed, skipped
-
-
-def _data(body: Mapping[str, Any], what: str) -> list[Any]:
-    data = body.get("data")
-    if not isinstance(data, list):
-        raise TransientError(f"facebook: {what} answer without a data list")
-    return data
 
 
 def _comments_state(floor: float, marks: Mapping[str, Mark]) -> dict[str, Any]:
@@ -231,16 +228,7 @@ def build_queries(brand: Any, settings: Any) -> list[Query]:
 def create(settings: Any, env: Mapping[str, str]) -> Source:
     """A source from `[sources.facebook]` and the Page token in the environment."""
     var = settings.page_token_env
-    token = env.get(var, "")
-    if not token:
-        raise AuthError(f"facebook: environment variable {var} is not set", env_var=var)
-    client = GraphClient(
-        token=token,
-        env_var=var,
-        api_base=settings.api_base,
-        version=settings.api_version,
-        now=lambda: datetime.now(UTC),
-        timeout_s=float(settings.request_timeout_s),
-    )
+    client = client_from_settings(settings, env.get(var, ""), var,
+                                  platform="facebook", token_name="Page token")
     return FacebookSource(client, include_visitor_posts=settings.include_visitor_posts,
                           lookback=timedelta(hours=settings.backfill_hours))

@@ -11,7 +11,7 @@ import json
 import logging
 import re
 from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -199,3 +199,25 @@ def next_params(body: Mapping[str, Any]) -> dict[str, str] | None:
     keep = {k: v for k, v in query.items()
             if k in ("until", "since", "__paging_token", "after") and v}
     return keep or None
+
+
+def data_list(body: Mapping[str, Any], platform: str, what: str) -> list[Any]:
+    """An edge's `data` list; an answer without one is a Graph hiccup, retried next poll."""
+    data = body.get("data")
+    if not isinstance(data, list):
+        raise TransientError(f"{platform}: {what} answer without a data list")
+    return data
+
+
+def client_from_settings(settings: Any, token: str, env_var: str, *, platform: str,
+                         token_name: str) -> GraphClient:
+    """The client Facebook and Instagram build from their `[sources.*]` table and a token
+    read from `env_var`; an empty token is an `AuthError` naming the variable."""
+    if not token:
+        raise AuthError(f"{platform}: environment variable {env_var} is not set",
+                        env_var=env_var)
+    return GraphClient(
+        token=token, env_var=env_var, api_base=settings.api_base, version=settings.api_version,
+        now=lambda: datetime.now(UTC), timeout_s=float(settings.request_timeout_s),
+        platform=platform, token_name=token_name,
+    )

@@ -25,7 +25,6 @@ from typing import Any, ClassVar
 
 from monitor.config import DEFAULT_BACKFILL_HOURS
 from sources.base import (
-    AuthError,
     BrandAccounts,
     BrandReply,
     Cursor,
@@ -33,9 +32,14 @@ from sources.base import (
     Page,
     Query,
     Source,
-    TransientError,
 )
-from sources.facebook_http import GraphClient, GraphNotFound, next_params
+from sources.facebook_http import (
+    GraphClient,
+    GraphNotFound,
+    client_from_settings,
+    data_list,
+    next_params,
+)
 from sources.instagram_normalize import (
     COMMENT_FIELDS,
     MEDIA_FIELDS,
@@ -110,7 +114,7 @@ class InstagramSource:
         while resume is not None and len(found) < self.max_media:
             body = self.client.get(f"{account}/media",
                                    {"fields": MEDIA_FIELDS, "limit": "25", **resume})
-            for raw in _data(body, "media"):
+            for raw in data_list(body, "instagram", "media"):
                 try:
                     it = item(raw)
                 except MalformedItem as exc:
@@ -154,7 +158,7 @@ class InstagramSource:
                     log.info("instagram: media %s is gone; its comments are skipped", media.id)
                     media_state.pop(media.id, None)
                     break
-                raw_items = _data(body, "comments")
+                raw_items = data_list(body, "instagram", "comments")
                 mentions: list[Mention] = []
                 replies: list[BrandReply] = []
                 parsed, skipped = _parse(raw_items)
@@ -188,7 +192,7 @@ class InstagramSource:
         params = {"fields": TAGGED_FIELDS, "limit": "25"}
         for _ in range(self.max_pages):
             body = self.client.get(f"{account}/tags", {**params, **(walk.resume or {})})
-            raw_items = _data(body, "tags")
+            raw_items = data_list(body, "instagram", "tags")
             mentions: list[Mention] = []
             skipped = 0
             for raw in raw_items:
@@ -231,13 +235,6 @@ def _parse(raw_items: list[Any]) -> tuple[list[Item], int]:
     return parsed, skipped
 
 
-def _data(body: Mapping[str, Any], what: str) -> list[Any]:
-    data = body.get("data")
-    if not isinstance(data, list):
-        raise TransientError(f"instagram: {what} answer without a data list")
-    return data
-
-
 def build_queries(brand: Any, settings: Any) -> list[Query]:
     """Per Instagram account: comments on its media, plus media that tag it when enabled."""
     kw = brand.keywords.for_source("instagram", brand.languages)
@@ -257,14 +254,8 @@ def build_queries(brand: Any, settings: Any) -> list[Query]:
 def create(settings: Any, env: Mapping[str, str]) -> Source:
     """A source from `[sources.instagram]` and the access token in the environment."""
     var = settings.access_token_env
-    token = env.get(var, "").strip()
-    if not token:
-        raise AuthError(f"instagram: environment variable {var} is not set", env_var=var)
-    client = GraphClient(
-        token=token, env_var=var, api_base=settings.api_base, version=settings.api_version,
-        now=lambda: datetime.now(UTC), timeout_s=float(settings.request_timeout_s),
-        platform="instagram", token_name="Instagram access token",
-    )
+    client = client_from_settings(settings, env.get(var, "").strip(), var,
+                                  platform="instagram", token_name="Instagram access token")
     return InstagramSource(client, media_window=timedelta(days=settings.media_window_days),
                            max_media=settings.max_media,
                            lookback=timedelta(hours=settings.backfill_hours))
