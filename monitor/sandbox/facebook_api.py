@@ -50,15 +50,18 @@ def usage_header(percent: int, regain_minutes: int = 0, page_id: str = "0") -> d
     return {"X-App-Usage": json.dumps(app), "X-Business-Use-Case-Usage": json.dumps(buc)}
 
 
-def _time(at: datetime) -> str:
+def graph_time(at: datetime) -> str:
+    """A time as Graph writes it (Facebook and Instagram alike)."""
     return at.strftime("%Y-%m-%dT%H:%M:%S+0000")
 
 
-def _enc(value: str) -> str:
+def encode_cursor(value: str) -> str:
+    """An opaque paging cursor for an item id, shared by the Graph emulators."""
     return base64.urlsafe_b64encode(value.encode()).decode().rstrip("=")
 
 
-def _dec(value: str) -> str:
+def decode_cursor(value: str) -> str:
+    """The item id behind `encode_cursor`; a forged or garbled cursor reads as ""."""
     try:
         return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
     except ValueError:
@@ -147,7 +150,7 @@ class FacebookEmulator(Emulator):
         omits `from` when it will not say who wrote an item)."""
         full: dict[str, Any] = {
             "id": post.id, "created_time": post.extra.get("created_time")
-            or _time(post.created_at), "message": post.text,
+            or graph_time(post.created_at), "message": post.text,
             "permalink_url": self._permalink(post), "from": self._author(post),
         }
         if post.extra.get("withhold_from"):
@@ -157,7 +160,7 @@ class FacebookEmulator(Emulator):
             full["comment_count"] = post.replies
             parent = self.world.get("facebook", post.parent_id) if post.parent_id else None
             if parent is not None:
-                full["parent"] = {"id": parent.id, "created_time": _time(parent.created_at),
+                full["parent"] = {"id": parent.id, "created_time": graph_time(parent.created_at),
                                   "from": self._author(parent), "message": parent.text}
         return {k: v for k, v in full.items() if k == "id" or k in fields}
 
@@ -169,7 +172,7 @@ class FacebookEmulator(Emulator):
         token = request.arg("__paging_token") if time_paging else request.arg("after")
         if token:
             ids = [p.id for p in items]
-            last = _dec(token)
+            last = decode_cursor(token)
             items = items[ids.index(last) + 1:] if last in ids else []
         elif until:
             items = [p for p in items if p.created_at.timestamp() <= int(until)]
@@ -180,14 +183,15 @@ class FacebookEmulator(Emulator):
             query = {k: v[0] for k, v in request.query.items()}
             paging: dict[str, Any] = {}
             if not time_paging:
-                paging["cursors"] = {"before": _enc(page[0].id), "after": _enc(page[-1].id)}
+                paging["cursors"] = {"before": encode_cursor(page[0].id),
+                                     "after": encode_cursor(page[-1].id)}
             if more:
                 nxt = dict(query)
                 if time_paging:
                     nxt.update(until=str(int(page[-1].created_at.timestamp())),
-                               __paging_token=_enc(page[-1].id))
+                               __paging_token=encode_cursor(page[-1].id))
                 else:
-                    nxt["after"] = _enc(page[-1].id)
+                    nxt["after"] = encode_cursor(page[-1].id)
                 paging["next"] = f"{self.base_url}{request.path}?{urlencode(nxt)}"
             body["paging"] = paging
         return Response(200, body, self._headers())

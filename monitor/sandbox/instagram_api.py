@@ -12,14 +12,12 @@ World posts: kind `media` (the account's own), `comment` (`thread_id` = media id
 
 from __future__ import annotations
 
-import base64
 import json
 import re
-from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from monitor.sandbox.facebook_api import graph_error
+from monitor.sandbox.facebook_api import decode_cursor, encode_cursor, graph_error, graph_time
 from monitor.sandbox.http import Emulator, Request, Response
 from monitor.sandbox.world import World, WorldPost
 
@@ -34,21 +32,6 @@ def usage_header(percent: int, account: str = DEFAULT_ACCOUNT,
     entry = {"type": "instagram", "call_count": percent, "total_cputime": percent,
              "total_time": percent, "estimated_time_to_regain_access": regain_minutes}
     return {"X-Business-Use-Case-Usage": json.dumps({account: [entry]})}
-
-
-def _time(at: datetime) -> str:
-    return at.strftime("%Y-%m-%dT%H:%M:%S+0000")
-
-
-def _enc(value: str) -> str:
-    return base64.urlsafe_b64encode(value.encode()).decode().rstrip("=")
-
-
-def _dec(value: str) -> str:
-    try:
-        return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
-    except ValueError:
-        return ""
 
 
 def split_fields(fields: str) -> dict[str, str]:
@@ -101,7 +84,7 @@ class InstagramEmulator(Emulator):
     def render(self, post: WorldPost, fields: dict[str, str]) -> dict[str, Any]:
         own = post.by_brand or post.author_id == self.account
         full: dict[str, Any] = {
-            "id": post.id, "timestamp": _time(post.created_at),
+            "id": post.id, "timestamp": graph_time(post.created_at),
             "username": self.username if own else post.author_handle,
             "like_count": post.likes,
         }
@@ -120,7 +103,7 @@ class InstagramEmulator(Emulator):
                     full["replies"] = {"data": [self.render(k, sub) for k in kids]}
         else:
             full["caption"] = post.text
-            full["permalink"] = f"https://www.instagram.com/p/{_enc(post.id)[:11]}/"
+            full["permalink"] = f"https://www.instagram.com/p/{encode_cursor(post.id)[:11]}/"
             full["comments_count"] = sum(
                 1 for p in self.world.posts("instagram")
                 if p.kind == "comment" and p.thread_id == post.id)
@@ -132,17 +115,17 @@ class InstagramEmulator(Emulator):
         after = request.arg("after")
         if after:
             ids = [p.id for p in items]
-            last = _dec(after)
+            last = decode_cursor(after)
             items = items[ids.index(last) + 1:] if last in ids else []
         limit = min(int(request.arg("limit") or 25), 100)
         page, more = items[:limit], len(items) > limit
         body: dict[str, Any] = {"data": [self.render(p, fields) for p in page]}
         if page:
-            paging: dict[str, Any] = {"cursors": {"before": _enc(page[0].id),
-                                                  "after": _enc(page[-1].id)}}
+            paging: dict[str, Any] = {"cursors": {"before": encode_cursor(page[0].id),
+                                                  "after": encode_cursor(page[-1].id)}}
             if more:
                 query = {k: v[0] for k, v in request.query.items()}
-                query["after"] = _enc(page[-1].id)
+                query["after"] = encode_cursor(page[-1].id)
                 paging["next"] = f"{self.base_url}{request.path}?{urlencode(query)}"
             body["paging"] = paging
         return Response(200, body, self._headers())
