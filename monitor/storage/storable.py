@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import BigInteger, Integer, String
 from sqlalchemy.sql.expression import FromClause
@@ -22,6 +23,8 @@ from monitor.storage.tables import MentionRow, ReplyRow, UTCDateTime
 from sources.base import BrandReply, Mention, Page
 
 log = logging.getLogger(__name__)
+
+_Item = TypeVar("_Item", Mention, BrandReply)
 
 _INT_BITS = 31  # Integer columns are 32-bit on PostgreSQL, BigInteger 64-bit
 _BIGINT_BITS = 63
@@ -87,23 +90,25 @@ def reply_problem(r: BrandReply) -> str | None:
 def split_storable(source: str, page: Page) -> tuple[Page, list[Refused]]:
     """The page without the items the database would refuse, and those items (logged)."""
     refused: list[Refused] = []
-    mentions: list[Mention] = []
-    for m in page.mentions:
-        problem = mention_problem(m)
-        if problem is None:
-            mentions.append(m)
-        else:
-            refused.append(Refused(str(m.external_id)[:128], problem))
-    replies: list[BrandReply] = []
-    for r in page.brand_replies:
-        problem = reply_problem(r)
-        if problem is None:
-            replies.append(r)
-        else:
-            refused.append(Refused(str(r.external_id)[:128], problem))
+    mentions = _storable(page.mentions, mention_problem, refused)
+    replies = _storable(page.brand_replies, reply_problem, refused)
     for item in refused:
         log.warning("%s: item %s not stored (the rest of its page is): %s",
                     source, item.external_id, item.reason)
     if not refused:
         return page, refused
     return replace(page, mentions=mentions, brand_replies=replies), refused
+
+
+def _storable(
+    items: Sequence[_Item], problem_of: Callable[[_Item], str | None], refused: list[Refused]
+) -> list[_Item]:
+    """The items `problem_of` finds nothing wrong with; the others go to `refused`."""
+    kept: list[_Item] = []
+    for it in items:
+        problem = problem_of(it)
+        if problem is None:
+            kept.append(it)
+        else:
+            refused.append(Refused(str(it.external_id)[:128], problem))
+    return kept
