@@ -9,10 +9,11 @@ a client can back-date `createdAt`, and a future one would otherwise jump the cu
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sources.base import BrandReply, Mention
+from sources.iso_time import parse_iso_utc
 
 
 class MalformedPost(ValueError):
@@ -42,10 +43,9 @@ def _time(value: Any, what: str) -> datetime:
     if not isinstance(value, str):
         raise MalformedPost(f"{what} missing")
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return parse_iso_utc(value)
     except ValueError:
         raise MalformedPost(f"unreadable {what} {value!r}") from None
-    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _ref(reply: Any, key: str) -> str | None:

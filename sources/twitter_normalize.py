@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sources.base import BrandAccounts, BrandReply, Mention
+from sources.iso_time import parse_iso_utc
 
 SOURCE = "twitter"
 # X's pseudo-languages: undetermined, media/hashtag/mention/cashtag-only, too short, no text
@@ -81,10 +82,9 @@ def parse_time(value: Any) -> datetime:
     if not isinstance(value, str):
         raise MalformedTweet(f"created_at missing or not a string: {value!r}")
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return parse_iso_utc(value)
     except ValueError:
         raise MalformedTweet(f"created_at not ISO 8601: {value!r}") from None
-    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def references(tweet: dict[str, Any]) -> dict[str, str]:
