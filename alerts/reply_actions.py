@@ -112,6 +112,19 @@ def form_for(db: Database, alert_key: str) -> tuple[ReplyForm | None, str | None
     return form, warning
 
 
+def _open_modal_form(
+    db: Database, origin: OriginCheck, body: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any], ReplyForm, str | None] | None:
+    """For an action inside the open Reply modal: its view, metadata, form and warning; None
+    when the case is gone or the payload is not from our app and workspace (ignored)."""
+    view = body.get("view") or {}
+    meta = read_metadata(view)
+    form, warning = form_for(db, str(meta.get("key", "")))
+    if form is None or not _ours(origin, body):
+        return None
+    return view, meta, form, warning
+
+
 def register(app: App, db: Database, config: Config, client: WebClient,
              origin: OriginCheck, now: Callable[[], datetime],
              repliers: Mapping[str, Replier]) -> None:
@@ -139,11 +152,10 @@ def register(app: App, db: Database, config: Config, client: WebClient,
 
     def pick(ack: Callable[..., None], body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()
-        view = body.get("view") or {}
-        meta = read_metadata(view)
-        form, warning = form_for(db, str(meta.get("key", "")))
-        if form is None or not _ours(origin, body):
+        found = _open_modal_form(db, origin, body)
+        if found is None:
             return
+        view, meta, form, warning = found
         chosen = int((action.get("selected_option") or {}).get("value", 0) or 0)
         form = replace(form, chosen=chosen, version=int(meta.get("v", 0)) + 1,
                        warning=warning if meta.get("confirm") else None)
@@ -151,18 +163,17 @@ def register(app: App, db: Database, config: Config, client: WebClient,
 
     def typed(ack: Callable[..., None], body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()
-        view = body.get("view") or {}
-        meta = read_metadata(view)
-        form, _warning = form_for(db, str(meta.get("key", "")))
-        if form is None or not _ours(origin, body):
+        found = _open_modal_form(db, origin, body)
+        if found is None:
             return
+        view, _meta, form, _warning = found
         blocks = [dict(b) for b in view.get("blocks") or []]
         for block in blocks:
             if block.get("block_id") == "vigia_reply_budget":
                 block["elements"] = [{"type": "mrkdwn", "text": budget_line(
                     form.source, str(action.get("value") or ""), form.author_handle)}]
-        new = {k: view[k] for k in ("type", "callback_id", "title", "submit", "close",
-                                    "private_metadata") if k in view}
+        kept = ("type", "callback_id", "title", "submit", "close", "private_metadata")
+        new: dict[str, Any] = {k: view[k] for k in kept if k in view}
         new["blocks"] = blocks
         try:
             client.views_update(view_id=view["id"], hash=view.get("hash"), view=new)
