@@ -117,19 +117,12 @@ class Claim:
     current: DigestState
 
 
-def _latest_corrections(as_of: datetime | None) -> Any:
+def _latest_correction_of(column: Any, as_of: datetime | None) -> Any:
+    """Per mention, the id (`cid`) of its latest correction that sets `column` (label or
+    category), made up to `as_of` when given."""
     stmt = select(
         CorrectionRow.mention_id.label("mention_id"), func.max(CorrectionRow.id).label("cid")
-    ).where(CorrectionRow.new_label.is_not(None))
-    if as_of is not None:
-        stmt = stmt.where(CorrectionRow.created_at <= as_of)
-    return stmt.group_by(CorrectionRow.mention_id).subquery()
-
-
-def _latest_category(as_of: datetime | None) -> Any:
-    stmt = select(
-        CorrectionRow.mention_id.label("mention_id"), func.max(CorrectionRow.id).label("cid")
-    ).where(CorrectionRow.new_category.is_not(None))
+    ).where(column.is_not(None))
     if as_of is not None:
         stmt = stmt.where(CorrectionRow.created_at <= as_of)
     return stmt.group_by(CorrectionRow.mention_id).subquery()
@@ -137,7 +130,7 @@ def _latest_category(as_of: datetime | None) -> Any:
 
 def _effective_label(as_of: datetime | None) -> tuple[Any, Any]:
     """The effective-label column and the joins it needs, as (label, join function)."""
-    latest = _latest_corrections(as_of)
+    latest = _latest_correction_of(CorrectionRow.new_label, as_of)
     corr = aliased(CorrectionRow)
     label = func.coalesce(corr.new_label, ScoreRow.label)
 
@@ -172,7 +165,7 @@ def week_mentions(
         replies = replies.where(ReplyRow.replied_at <= as_of)
     first = replies.group_by(ReplyRow.source, ReplyRow.parent_external_id).subquery()
     label, joins = _effective_label(as_of)
-    latest_category = _latest_category(as_of)
+    latest_category = _latest_correction_of(CorrectionRow.new_category, as_of)
     category_fix = aliased(CorrectionRow)
     from_slack = _first_slack_reply(as_of)
     slack_reply = aliased(PlatformReplyRow)
