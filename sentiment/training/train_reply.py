@@ -299,19 +299,23 @@ def train_pair(umsab: Path, encoders: tuple[str, ...], cache: EmbeddingCache,
               show_default=True)
 @click.option("--C-category", "cs_cat", multiple=True, type=float, default=(3.0, 10.0),
               show_default=True)
+@click.option("--C-sentiment-fast", "cs_sent_fast", multiple=True, type=float,
+              default=(10.0, 30.0), show_default=True,
+              help="C values of the n-gram-only sentiment head (bundled-fast).")
 @click.option("--alpha", "alphas", multiple=True, type=float, default=(1.0, 2.0),
               show_default=True, help="Weights of the embedding block tried on validation.")
 @click.option("--corpus-weight", default=2.0, show_default=True,
               help="Sample weight of a corpus line in the sentiment head (UMSAB lines: 1).")
 def main(umsab: Path, out: Path, cache: Path, encoders: str, cs_sent: tuple[float, ...],
-         cs_cat: tuple[float, ...], alphas: tuple[float, ...], corpus_weight: float) -> None:
+         cs_cat: tuple[float, ...], cs_sent_fast: tuple[float, ...], alphas: tuple[float, ...],
+         corpus_weight: float) -> None:
     """Train, select and calibrate on validation splits; write the default and fast models."""
     store = EmbeddingCache(cache)
     names = tuple(e for e in encoders.split(",") if e)
     default = train_pair(umsab, names, store, cs_sent, cs_cat, alphas, corpus_weight)
     out.mkdir(parents=True, exist_ok=True)
     default.save(out / DEFAULT_FILE)
-    fast = train_pair(umsab, (), store, cs_sent, cs_cat, alphas, corpus_weight)
+    fast = train_pair(umsab, (), store, cs_sent_fast, cs_cat, alphas, corpus_weight)
     fast.save(out / FAST_FILE)
     for name in (DEFAULT_FILE, FAST_FILE):
         path = out / name
