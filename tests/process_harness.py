@@ -12,6 +12,14 @@ import tomlkit
 from monitor.config import Config
 
 
+def fast_scoring(config: Config) -> Config:
+    """The n-gram model: what these process tests check (nothing lost, nothing twice under
+    kills and several workers) does not depend on the model, and the default model's sentence
+    encoders would spend most of the run scoring thousands of mentions on 2 cores."""
+    return config.model_copy(update={"sentiment": config.sentiment.model_copy(
+        update={"model": "bundled-fast"})})
+
+
 def write_config(config: Config, path: Path) -> Path:
     """Serialise a (sandbox-pointed) config so a separate process can load it."""
     data = config.model_dump(mode="json", exclude={"path"}, exclude_none=True)

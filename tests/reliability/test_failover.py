@@ -39,7 +39,7 @@ from monitor.scheduler import LEASE_TTL
 from monitor.storage.db import Database, open_database
 from monitor.storage.tables import LeaseRow, MentionRow, OutboxRow
 from tests.conftest import BACKEND
-from tests.process_harness import write_config
+from tests.process_harness import fast_scoring, write_config
 from tests.reliability.test_workers import COMPLAINTS, Worker
 
 REPO = Path(__file__).resolve().parents[2]
@@ -165,7 +165,7 @@ def box(world: HeldWorld) -> Iterator[Sandbox]:
 def test_killed_daemons_hand_over_a_poll_and_a_channel_in_seconds(
         tmp_path: Path, db_url: str, world: HeldWorld, box: Sandbox) -> None:
     config = failover_config(box, db_url)
-    cfg = write_config(config, tmp_path / "config.toml")
+    cfg = write_config(fast_scoring(config), tmp_path / "config.toml")
     db = open_database(db_url, migrate=False)
     fleet = Fleet(cfg, db_url, box.environment(config), tmp_path)
     slack = box.slack

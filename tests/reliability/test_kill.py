@@ -22,7 +22,7 @@ from monitor.sandbox.runner import Sandbox
 from monitor.sandbox.world import World, WorldPost
 from monitor.storage.db import open_database
 from monitor.storage.tables import AlertRow, MentionRow, ScoreRow
-from tests.process_harness import vigia_process, write_config
+from tests.process_harness import fast_scoring, vigia_process, write_config
 from tests.reliability.stream import FIVE, stream_world
 
 REPO = Path(__file__).resolve().parents[2]
@@ -80,7 +80,7 @@ def _kill_rounds(tmp_path: Path, db_url: str, stream: tuple[World, list[WorldPos
             update={"enabled": False})})  # individual alerts, not one crisis summary
         config = config.model_copy(update={"brands": [brand.model_copy(
             update={"escalation": calm})]})
-        cfg = write_config(config, tmp_path / "config.toml")
+        cfg = write_config(fast_scoring(config), tmp_path / "config.toml")
         env = box.environment(config)
         for emulator in box.emulators.values():  # slow enough that kills land mid-cycle
             emulator.inject(Fault(path=".", delay=delay, times=-1))

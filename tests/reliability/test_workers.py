@@ -33,7 +33,7 @@ from monitor.sandbox.world import World, WorldPost, twitter_id
 from monitor.storage.db import Database, open_database
 from monitor.storage.tables import AlertRow, MentionRow, OutboxRow, ReplyRow, ScoreRow
 from tests.conftest import BACKEND
-from tests.process_harness import vigia_process, write_config
+from tests.process_harness import fast_scoring, vigia_process, write_config
 
 REPO = Path(__file__).resolve().parents[2]
 STREAM = 10_000
@@ -226,7 +226,7 @@ def test_three_workers_share_one_stream_exactly_once(tmp_path: Path, db_url: str
             conn.execute(text(AUDIT_SQL))
         config = worker_config(box, db_url)
         threshold = config.brands[0].escalation.threshold
-        cfg = write_config(config, tmp_path / "config.toml")
+        cfg = write_config(fast_scoring(config), tmp_path / "config.toml")
         env = box.environment(config)
         for name in WORKERS:  # each worker connects under its own application_name
             url = f"{db_url}?application_name={name}"
@@ -318,7 +318,7 @@ def test_sqlite_refuses_multi_worker_roles(tmp_path: Path, role: str) -> None:
     config = load_config(REPO / "config.toml")
     config = config.model_copy(update={"database": config.database.model_copy(
         update={"url": f"sqlite:///{database}"})})
-    cfg = write_config(config, tmp_path / "config.toml")
+    cfg = write_config(fast_scoring(config), tmp_path / "config.toml")
     proc = vigia_process(["run", "--role", role, "--config", str(cfg)], {}, tmp_path)
     out, _ = proc.communicate(timeout=60)
     message = out.decode()
