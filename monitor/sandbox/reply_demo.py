@@ -22,6 +22,7 @@ from monitor.sandbox.slack_api import TEAM_ID, SlackEmulator
 from monitor.sandbox.twitter_api import TwitterEmulator
 from monitor.storage import platform_replies as replies
 from monitor.storage.db import Database
+from monitor.summary import clip
 from sources.twitter_reply import TwitterReplier, XUserCredentials
 
 SANDBOX_X_USER_TOKEN = "sandbox-x-user-token"
@@ -59,7 +60,7 @@ def _submission(view_id: str, view: dict[str, Any]) -> dict[str, Any]:
 
 def simulate_reply(db: Database, config: Config, slack: SlackEmulator, x_api: TwitterEmulator,
                    client: WebClient, now: datetime) -> list[str]:
-    """Answer the oldest open X case from Slack; lines for the run summary."""
+    """Answer the newest open X complaint from Slack; lines for the run summary."""
     with db.transaction() as session:
         case = replies.open_case(session, "twitter")
     if case is None:
@@ -83,5 +84,5 @@ def simulate_reply(db: Database, config: Config, slack: SlackEmulator, x_api: Tw
         return [f"reply from Slack: nothing posted ({response.body[:200]})"]
     return [f"reply from Slack (simulated modal, {SANDBOX_USER} on {case.alert_key}): posted "
             f"as @{posted['user']} in reply to tweet {posted['in_reply_to']}: "
-            f"{posted['text'][:120]}",
+            f"{clip(posted['text'], 120)}",
             f"    https://x.com/{posted['user']}/status/{posted['id']}"]

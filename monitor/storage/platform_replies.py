@@ -236,13 +236,16 @@ class OpenCase:
 
 
 def open_case(session: Session, source: str) -> OpenCase | None:
-    """The oldest open mention case of `source` already in Slack (for the sandbox demo)."""
+    """The newest open mention case of `source` already in Slack, complaints first (for the
+    sandbox demo: the live sample posts are the newest, the seeded history is not on the
+    emulated platform any more)."""
     row = session.execute(
         select(AlertRow.key, AlertRow.brand, AlertRow.slack_channel_id, AlertRow.slack_ts)
         .join(MentionRow, MentionRow.id == AlertRow.mention_id)
         .where(AlertRow.kind == "mention", AlertRow.state == "open",
                MentionRow.source == source, AlertRow.slack_ts.is_not(None))
-        .order_by(AlertRow.id).limit(1)).first()
+        .order_by((AlertRow.track == "complaint").desc(), MentionRow.created_at.desc(),
+                  AlertRow.id).limit(1)).first()
     if row is None or row[2] is None or row[3] is None:
         return None
     return OpenCase(row[0], row[1], row[2], row[3])

@@ -124,9 +124,42 @@ class Head:
         )
 
 
+@dataclass(frozen=True)
+class Fusion:
+    """How the sentiment head's opinion corrects the category head's.
+
+    The category head learned from a few thousand written messages; the sentiment head also
+    from 15,000 real tweets. `compatibility[c, s]` is P(sentiment s | category c) counted on
+    the corpus training split (praise is positive, questions are neutral, complaints mostly
+    negative). The final P(category) ∝ P_category(c) · Σ_s P_sentiment(s) · compatibility[c, s]
+    (a product of the two experts), with a temperature fitted on validation so it stays
+    calibrated. It matters where the heads disagree: "me mandaron la talla equivocada, qué
+    desastre de servicio" read as praise by the category head alone.
+    """
+
+    compatibility: np.ndarray  # (4 categories, 3 sentiments)
+    temperature: float = 1.0
+
+    def apply(self, categories: np.ndarray, sentiments: np.ndarray) -> np.ndarray:
+        joint = categories * (sentiments @ self.compatibility.T)
+        logits = np.log(np.clip(joint, 1e-12, None))
+        return softmax(logits / self.temperature)
+
+    def to_meta(self) -> dict[str, object]:
+        return {"compatibility": self.compatibility.round(6).tolist(),
+                "temperature": self.temperature}
+
+    @classmethod
+    def from_meta(cls, meta: object) -> Fusion | None:
+        if not isinstance(meta, dict) or "compatibility" not in meta:
+            return None
+        return cls(np.asarray(meta["compatibility"], dtype=np.float32),
+                   float(meta.get("temperature", 1.0)))
+
+
 @dataclass
 class HeadPair:
-    """The two heads one model file holds."""
+    """The two heads one model file holds, and how they are combined."""
 
     sentiment: Head
     category: Head
@@ -135,6 +168,10 @@ class HeadPair:
     @property
     def encoders(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(self.sentiment.encoders + self.category.encoders))
+
+    @property
+    def fusion(self) -> Fusion | None:
+        return Fusion.from_meta(self.meta.get("fusion"))
 
     def save(self, path: Path) -> None:
         arrays = {"meta": np.array(json.dumps(self.meta)), **self.sentiment.arrays("sentiment_"),

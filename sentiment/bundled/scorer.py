@@ -84,6 +84,9 @@ class BundledScorer:
         sent = sentiment.predict_proba(rows, self._embeddings(sentiment.encoders, texts, cache))
         cats = category.predict_proba(category_rows,
                                       self._embeddings(category.encoders, texts, cache))
+        fusion = self.pair.fusion
+        if fusion is not None:
+            cats = fusion.apply(cats, sent)
         return [Score.from_probs(p, lang, self.model_id, self.model_version, c)
                 for p, c, lang in zip(sent, cats, used, strict=True)]
 

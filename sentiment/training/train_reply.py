@@ -25,7 +25,7 @@ import click
 import numpy as np
 
 from sentiment.base import CATEGORIES
-from sentiment.bundled.heads import Head, HeadPair, SparseRows, softmax
+from sentiment.bundled.heads import Fusion, Head, HeadPair, SparseRows, softmax
 from sentiment.bundled.scorer import DEFAULT_WEIGHTS, FAST_WEIGHTS
 from sentiment.encoders import load_encoder
 from sentiment.evaluation import load_split, macro_f1
@@ -286,6 +286,43 @@ def train_pair(umsab: Path, encoders: tuple[str, ...], cache: EmbeddingCache,
     return HeadPair(sentiment.head, category.head, meta)
 
 
+def compatibility(examples: Sequence[Example]) -> np.ndarray:
+    """P(sentiment | category) on training lines, add-one smoothed: (4, 3)."""
+    counts = np.ones((len(CATEGORIES), 3))
+    for e in examples:
+        counts[e.category_index, e.sentiment_index] += 1
+    return counts / counts.sum(axis=1, keepdims=True)
+
+
+def add_fusion(pair: HeadPair, path: Path) -> dict[str, Any]:
+    """Fit the fusion of the two heads (see `sentiment.bundled.heads.Fusion`) on the corpus:
+    compatibility from train, temperature on validation; returns the validation report."""
+    from sentiment.bundled.scorer import BundledScorer
+
+    pair.meta.pop("fusion", None)
+    pair.save(path)
+    scorer = BundledScorer(path)
+    val = load_corpus("val")
+    scores = scorer.score([e.text for e in val], [e.lang for e in val])
+    cats = np.array([[s.complaint, s.question, s.praise, s.other] for s in scores])
+    sents = np.array([[s.negative, s.neutral, s.positive] for s in scores])
+    fusion = Fusion(compatibility(load_corpus("train")).astype(np.float32))
+    joint = np.log(np.clip(cats * (sents @ fusion.compatibility.T), 1e-12, None))
+    gold = np.array([e.category_index for e in val])
+    fusion = Fusion(fusion.compatibility, fit_temperature(joint, gold))
+    fused = fusion.apply(cats, sents)
+    complaint = CATEGORIES.index("complaint")
+    recall, threshold = recall_at_false_alert_rate(fused[:, complaint], gold == complaint)
+    report = {"temperature": round(fusion.temperature, 3), "ece": round(ece(fused, gold), 4),
+              "macro_f1": round(macro_f1(gold, fused.argmax(axis=1), 4), 4),
+              "complaint_recall_at_10pct": round(recall, 4),
+              "threshold_at_10pct": round(threshold, 4)}
+    pair.meta["fusion"] = {**fusion.to_meta(), "val": report}
+    pair.save(path)
+    click.echo(f"fusion of the two heads on validation: {json.dumps(report)}")
+    return report
+
+
 @click.command()
 @click.option("--umsab", type=click.Path(exists=True, file_okay=False, path_type=Path),
               required=True, help="UMSAB folder (<language>/train_text.txt ...).")
@@ -304,19 +341,30 @@ def train_pair(umsab: Path, encoders: tuple[str, ...], cache: EmbeddingCache,
               help="C values of the n-gram-only sentiment head (bundled-fast).")
 @click.option("--alpha", "alphas", multiple=True, type=float, default=(1.0, 2.0),
               show_default=True, help="Weights of the embedding block tried on validation.")
+@click.option("--fusion-only", is_flag=True,
+              help="Keep the trained heads in --out; refit only how they are combined.")
 @click.option("--corpus-weight", default=2.0, show_default=True,
               help="Sample weight of a corpus line in the sentiment head (UMSAB lines: 1).")
 def main(umsab: Path, out: Path, cache: Path, encoders: str, cs_sent: tuple[float, ...],
          cs_cat: tuple[float, ...], cs_sent_fast: tuple[float, ...], alphas: tuple[float, ...],
-         corpus_weight: float) -> None:
+         fusion_only: bool, corpus_weight: float) -> None:
     """Train, select and calibrate on validation splits; write the default and fast models."""
     store = EmbeddingCache(cache)
     names = tuple(e for e in encoders.split(",") if e)
-    default = train_pair(umsab, names, store, cs_sent, cs_cat, alphas, corpus_weight)
     out.mkdir(parents=True, exist_ok=True)
-    default.save(out / DEFAULT_FILE)
+    if fusion_only:  # refit only the fusion of already trained heads
+        summary_path = out / "vigia-reply.json"
+        summary = json.loads(summary_path.read_text(encoding="utf-8"))
+        for key, name in (("default", DEFAULT_FILE), ("fast", FAST_FILE)):
+            pair = HeadPair.load(out / name)
+            add_fusion(pair, out / name)
+            summary[key]["fusion"] = pair.meta["fusion"]
+        summary_path.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+        return
+    default = train_pair(umsab, names, store, cs_sent, cs_cat, alphas, corpus_weight)
+    add_fusion(default, out / DEFAULT_FILE)
     fast = train_pair(umsab, (), store, cs_sent_fast, cs_cat, alphas, corpus_weight)
-    fast.save(out / FAST_FILE)
+    add_fusion(fast, out / FAST_FILE)
     for name in (DEFAULT_FILE, FAST_FILE):
         path = out / name
         click.echo(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")

@@ -66,6 +66,32 @@ def test_the_first_run_shows_a_digest_a_crisis_and_an_sla_follow_up(folder: Path
     for line in out.splitlines():
         if "suggested reply:" in line:
             assert line.endswith("…") or line.rstrip()[-1] in ".!?)"  # never mid-word
+    # a complaint answered from its Slack card: posted on X, the card's thread says who/when
+    [reply] = [line for line in out.splitlines() if line.startswith("reply from Slack")]
+    assert "posted as @tiendasol in reply to tweet" in reply, reply
+    assert reply.endswith("…") or reply.rstrip()[-1] in ".!?)"
+    assert "Respondido desde Slack por" in out
+
+
+def test_every_sample_complaint_is_alerted(folder: Path) -> None:
+    """The sandbox's live complaints (es/en/pt, five platforms) all reach Slack: as their own
+    card, or folded into the crisis alert's thread; its praise and questions never as
+    complaints."""
+    import sqlite3
+
+    _vigia(folder, "run", "--once", "--sandbox")
+    with sqlite3.connect(folder / "vigia-sandbox.db") as conn:
+        rows = conn.execute(
+            "SELECT m.text, m.lang, s.category, s.complaint, a.state FROM mentions m"
+            " JOIN scores s ON s.mention_id = m.id LEFT JOIN alerts a ON a.mention_id = m.id"
+            " LEFT JOIN replies r ON r.source = m.source AND r.parent_external_id ="
+            " m.external_id WHERE r.id IS NULL AND m.created_at >= datetime('now', '-2 days')"
+        ).fetchall()
+    complaints = [r for r in rows if r[2] == "complaint"]
+    assert {r[1] for r in complaints} >= {"es", "en", "pt"}
+    unalerted = [(text, round(p, 2)) for text, _l, category, p, state in complaints
+                 if state is None]
+    assert unalerted == []
 
 
 def test_a_second_run_continues_the_same_slack_workspace(folder: Path) -> None:
