@@ -78,6 +78,7 @@ class UseEncoder:
             raise EncoderUnavailable(
                 f"the package {self.distribution} is not installed ({exc})") from exc
         self._model = USE(threads=threads or default_threads())
+        self._model.encode(["."])  # loads the weights now, not on the first mention
         self.version = package_version(self.distribution)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
