@@ -24,10 +24,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, or_, select, text
 from sqlalchemy.orm import Session
 
-from monitor.config import Config, load_config
+from monitor.config import Config, EscalationSettings, load_config
 from monitor.sandbox.runner import Sandbox
 from monitor.sandbox.world import World, WorldPost, twitter_id
 from monitor.storage.db import Database, open_database
@@ -186,7 +186,7 @@ class Worker:
         return code
 
 
-def progress(db: Database, threshold: float) -> dict[str, int]:
+def progress(db: Database, threshold: EscalationSettings) -> dict[str, int]:
     """Where the shared work stands: the numbers the wait loop and the failure message show."""
     with db.transaction() as s:
         mentions = s.execute(select(func.count()).select_from(MentionRow)).scalar_one()
@@ -201,13 +201,17 @@ def progress(db: Database, threshold: float) -> dict[str, int]:
             "outbox_pending": pending}
 
 
-def due_alerts(session: Session, threshold: float) -> set[int]:
-    """Mentions that must reach Slack: complaints at the threshold, no brand reply."""
+def due_alerts(session: Session, threshold: EscalationSettings) -> set[int]:
+    """Mentions that must reach Slack, no brand reply: complaints at the threshold and, on the
+    questions track, questions at theirs (the rule of `alerts.policy.alert_track`)."""
     answered = select(ReplyRow.parent_external_id).where(ReplyRow.source == MentionRow.source)
+    wanted = ScoreRow.complaint >= threshold.threshold
+    if threshold.questions == "alert":
+        wanted = or_(wanted, ScoreRow.question >= threshold.question_threshold)
     stmt = (
         select(MentionRow.id)
         .join(ScoreRow, ScoreRow.mention_id == MentionRow.id)
-        .where(ScoreRow.complaint >= threshold, MentionRow.external_id.not_in(answered))
+        .where(wanted, MentionRow.external_id.not_in(answered))
     )
     return set(session.execute(stmt).scalars())
 
@@ -225,7 +229,7 @@ def test_three_workers_share_one_stream_exactly_once(tmp_path: Path, db_url: str
             conn.execute(text(DROP_AUDIT_SQL))
             conn.execute(text(AUDIT_SQL))
         config = worker_config(box, db_url)
-        threshold = config.brands[0].escalation.threshold
+        threshold = config.brands[0].escalation
         cfg = write_config(fast_scoring(config), tmp_path / "config.toml")
         env = box.environment(config)
         for name in WORKERS:  # each worker connects under its own application_name
