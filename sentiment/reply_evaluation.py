@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sentiment.base import CATEGORIES
+from sentiment.evaluation import confusion_matrix, macro_f1
 
 THRESHOLDS = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 CALIBRATION_BINS = 10
@@ -139,18 +140,11 @@ def reply_report(p_complaint: Sequence[float], gold_complaint: Sequence[bool],
         calibration=calibration(p, gold.astype(float)),
     )
     if predicted is not None and gold_category is not None:
-        pairs = [(g, q) for g, q in zip(gold_category, predicted, strict=True) if g]
+        index: dict[str, int] = {c: i for i, c in enumerate(CATEGORIES)}
+        pairs = [(index[g], index[q]) for g, q in zip(gold_category, predicted, strict=True) if g]
         if pairs:
-            index: dict[str, int] = {c: i for i, c in enumerate(CATEGORIES)}
-            confusion = np.zeros((4, 4), dtype=np.int64)
-            for g, q in pairs:
-                confusion[index[g]][index[q]] += 1
-            f1s = []
-            for i in range(4):
-                tp = confusion[i, i]
-                denom = confusion[i, :].sum() + confusion[:, i].sum()
-                f1s.append(2 * tp / denom if denom else 0.0)
-            report.confusion = confusion
-            report.category_accuracy = float(np.trace(confusion) / confusion.sum())
-            report.category_macro_f1 = float(np.mean(f1s))
+            gold_idx, pred_idx = (np.array(side) for side in zip(*pairs, strict=True))
+            report.confusion = confusion_matrix(gold_idx, pred_idx, len(CATEGORIES))
+            report.category_accuracy = float(np.mean(gold_idx == pred_idx))
+            report.category_macro_f1 = macro_f1(gold_idx, pred_idx, len(CATEGORIES))
     return report

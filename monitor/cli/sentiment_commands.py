@@ -70,6 +70,14 @@ def resolve_settings(config_path: Path | None, model: str | None, brand: str | N
 
 
 
+def item_languages(items: list[dict[str, Any]], languages: list[str]) -> list[str | None]:
+    """The pipeline's rule per line: its "lang" tag, else offline detection among `languages`."""
+    from sentiment.lang import detect_language, normalise_lang
+
+    return [normalise_lang(item.get("lang")) or detect_language(item["text"], languages)
+            for item in items]
+
+
 def build_scorer(settings: SentimentSettings) -> Scorer:
     from sentiment import load_scorer
 
@@ -133,7 +141,6 @@ def score_command(input_file: IO[str], output_file: IO[str], model: str | None,
     from tqdm import tqdm
 
     from alerts.policy import alert_track
-    from sentiment.lang import detect_language, normalise_lang
 
     settings, languages, escalation = resolve_settings(config_path, model, brand)
     scorer = build_scorer(settings)
@@ -141,8 +148,7 @@ def score_command(input_file: IO[str], output_file: IO[str], model: str | None,
     with tqdm(unit=" mentions", disable=not sys.stderr.isatty(), file=sys.stderr) as bar:
         for chunk in _chunks(read_mentions(input_file, name)):
             texts = [item["text"] for item in chunk]
-            langs = [normalise_lang(item.get("lang")) or detect_language(item["text"], languages)
-                     for item in chunk]
+            langs = item_languages(chunk, languages)
             for item, score in zip(chunk, scorer.score(texts, langs), strict=True):
                 track = alert_track(score, escalation)
                 item.update(label=score.label, confidence=round(score.confidence, 4),
@@ -215,7 +221,6 @@ def _gold(item: dict[str, Any], name: str, lineno: int) -> tuple[bool, str | Non
 
 def _eval_replies(path: Path, settings: SentimentSettings, languages: list[str],
                   threshold: float) -> None:
-    from sentiment.lang import detect_language, normalise_lang
     from sentiment.reply_evaluation import reply_report
 
     with path.open(encoding="utf-8") as stream:
@@ -225,8 +230,7 @@ def _eval_replies(path: Path, settings: SentimentSettings, languages: list[str],
     golds = [_gold(item, str(path), lineno) for lineno, item in items]
     scorer = build_scorer(settings)
     texts = [item["text"] for _, item in items]
-    langs = [normalise_lang(item.get("lang")) or detect_language(item["text"], languages)
-             for _, item in items]
+    langs = item_languages([item for _, item in items], languages)
     scores: list[Score] = []
     for start in range(0, len(texts), CHUNK):
         scores += scorer.score(texts[start:start + CHUNK], langs[start:start + CHUNK])

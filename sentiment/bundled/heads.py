@@ -140,10 +140,13 @@ class Fusion:
     compatibility: np.ndarray  # (4 categories, 3 sentiments)
     temperature: float = 1.0
 
-    def apply(self, categories: np.ndarray, sentiments: np.ndarray) -> np.ndarray:
+    def logits(self, categories: np.ndarray, sentiments: np.ndarray) -> np.ndarray:
+        """log of the two experts' product, before the temperature."""
         joint = categories * (sentiments @ self.compatibility.T)
-        logits = np.log(np.clip(joint, 1e-12, None))
-        return softmax(logits / self.temperature)
+        return np.log(np.clip(joint, 1e-12, None))
+
+    def apply(self, categories: np.ndarray, sentiments: np.ndarray) -> np.ndarray:
+        return softmax(self.logits(categories, sentiments) / self.temperature)
 
     def to_meta(self) -> dict[str, object]:
         return {"compatibility": self.compatibility.round(6).tolist(),

@@ -60,7 +60,7 @@ class BundledScorer:
                 self.encoders[name] = load_encoder(name, threads)
         self.model_id = model_id
         self.model_version = f"{self.pair.meta.get('version', '0')}+{file_version(path)}"
-        self.languages = frozenset(self.pair.sentiment.config.languages)
+        self.fusion = self.pair.fusion  # parsed once, not per batch
 
     def _embeddings(self, names: Sequence[str], texts: Sequence[str],
                     cache: dict[str, np.ndarray]) -> np.ndarray | None:
@@ -84,9 +84,8 @@ class BundledScorer:
         sent = sentiment.predict_proba(rows, self._embeddings(sentiment.encoders, texts, cache))
         cats = category.predict_proba(category_rows,
                                       self._embeddings(category.encoders, texts, cache))
-        fusion = self.pair.fusion
-        if fusion is not None:
-            cats = fusion.apply(cats, sent)
+        if self.fusion is not None:
+            cats = self.fusion.apply(cats, sent)
         return [Score.from_probs(p, lang, self.model_id, self.model_version, c)
                 for p, c, lang in zip(sent, cats, used, strict=True)]
 

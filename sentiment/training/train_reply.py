@@ -31,7 +31,7 @@ from sentiment.encoders import load_encoder
 from sentiment.evaluation import load_split, macro_f1
 from sentiment.features import FeatureConfig, HashingFeaturizer, document_frequency
 from sentiment.training.corpus_data import Example, load_corpus
-from sentiment.training.seed_data import NEG, POS, seed_examples
+from sentiment.training.seed_data import NEG, POS, SEED
 
 REPLY_VERSION = "2.0"
 CATEGORY_BITS = 18
@@ -77,17 +77,16 @@ def seed_category_examples() -> list[Example]:
     """Vigía 1's hand-written brand sentences (not the lexicon entries) as category examples:
     complaints, praise, and neutral lines that are questions when they ask something."""
     out = []
-    for text, lang, label in seed_examples():
-        if len(text.split()) < 4:  # lexicon entries are single words or short phrases
-            continue
-        if label == NEG:
-            category, sentiment = "complaint", "negative"
-        elif label == POS:
-            category, sentiment = "praise", "positive"
-        else:
-            category = "question" if text.rstrip().endswith("?") else "other"
-            sentiment = "neutral"
-        out.append(Example(text, lang, category, sentiment))
+    for lang, items in SEED.items():  # the sentences, not seed_examples()'s lexicon
+        for text, label in items:
+            if label == NEG:
+                category, sentiment = "complaint", "negative"
+            elif label == POS:
+                category, sentiment = "praise", "positive"
+            else:
+                category = "question" if text.rstrip().endswith("?") else "other"
+                sentiment = "neutral"
+            out.append(Example(text, lang, category, sentiment))
     return out
 
 
@@ -307,9 +306,8 @@ def add_fusion(pair: HeadPair, path: Path) -> dict[str, Any]:
     cats = np.array([[s.complaint, s.question, s.praise, s.other] for s in scores])
     sents = np.array([[s.negative, s.neutral, s.positive] for s in scores])
     fusion = Fusion(compatibility(load_corpus("train")).astype(np.float32))
-    joint = np.log(np.clip(cats * (sents @ fusion.compatibility.T), 1e-12, None))
     gold = np.array([e.category_index for e in val])
-    fusion = Fusion(fusion.compatibility, fit_temperature(joint, gold))
+    fusion = Fusion(fusion.compatibility, fit_temperature(fusion.logits(cats, sents), gold))
     fused = fusion.apply(cats, sents)
     complaint = CATEGORIES.index("complaint")
     recall, threshold = recall_at_false_alert_rate(fused[:, complaint], gold == complaint)
